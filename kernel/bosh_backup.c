@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Backup store on one shmem file, as ttm_backup does it: each owner
+ * reserves a range of indices when it is created, so a backup taken
+ * from reclaim allocates no bookkeeping, only the shmem page itself.
+ */
+#include <linux/error-injection.h>
+#include <linux/fault-inject.h>
+#include <linux/highmem.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
+#include <linux/slab.h>
+#include <linux/swap.h>
+#include <linux/writeback.h>
+
+#include "bosh_backup.h"
+
+/**
+ * bosh_backup_create() - create an empty backup store
+ * @name: name of the shmem file, for /proc/<pid>/maps-style reports
+ *
+ * Return: the store or an ERR_PTR().
+ */
+struct bosh_backup *bosh_backup_create(const char *name)
+{
+	struct bosh_backup *b;
+
+	b = kzalloc(sizeof(*b), GFP_KERNEL);
+	if (!b)
+		return ERR_PTR(-ENOMEM);
+	/* Sized to the limit: pages are only allocated when written. */
+	b->file = shmem_file_setup(name, MAX_LFS_FILESIZE, VM_NORESERVE);
+	if (IS_ERR(b->file)) {
+		long err = PTR_ERR(b->file);
+
+		kfree(b);
+		return ERR_PTR(err);
+	}
+	return b;
+}
+
+/**
+ * bosh_backup_destroy() - free a store and everything still in it
+ * @b: the store
+ */
+void bosh_backup_destroy(struct bosh_backup *b)
+{
+	WARN_ON(atomic_long_read(&b->stored));
+	fput(b->file);
+	kfree(b);
+}
+
+/**
+ * bosh_backup_reserve() - reserve @npages indices for one owner
+ * @b: the store
+ * @npages: how many
+ *
+ * Indices are never reused: the index space (2^52 pages of a
+ * MAX_LFS_FILESIZE file) outlasts any realistic run, and no free-range
+ * tracking is needed.
+ *
+ * Return: the first reserved index.
+ */
+pgoff_t bosh_backup_reserve(struct bosh_backup *b, pgoff_t npages)
+{
+	return atomic_long_add_return(npages, &b->next_index) - npages;
+}
+
+/*
+ * shmem's writepage wants a locked folio and for_reclaim; without swap
+ * space it re-dirties the folio and returns it still locked.
+ * Return: true when the folio went to swap.
+ */
+static bool bosh_backup_writeback(struct folio *folio)
+{
+	struct address_space *mapping = folio->mapping;
+	struct writeback_control wbc = {
+		.sync_mode = WB_SYNC_NONE,
+		.nr_to_write = SWAP_CLUSTER_MAX,
+		.range_start = 0,
+		.range_end = LLONG_MAX,
+		.for_reclaim = 1,
+	};
+	int ret;
+
+	folio_lock(folio);
+	if (folio->mapping != mapping || !folio_clear_dirty_for_io(folio)) {
+		folio_unlock(folio);
+		return false;
+	}
+	folio_set_reclaim(folio);
+	ret = mapping->a_ops->writepage(folio_file_page(folio, folio->index), &wbc);
+	if (!folio_test_writeback(folio))
+		folio_clear_reclaim(folio);
+	if (ret == AOP_WRITEPAGE_ACTIVATE) {
+		folio_unlock(folio);
+		return false;
+	}
+	return !ret;
+}
+
+/**
+ * bosh_backup_copy() - copy one page into the store
+ * @b: the store
+ * @index: the store index, from the owner's reserved range
+ * @page: the page to copy; the caller frees it on success
+ * @gfp: allocation flags for the store page
+ * @writeback: also start writing the store page to swap
+ * @fail_copy: fault point for the copy, may be NULL
+ * @fail_writeback: fault point for the writeback, may be NULL
+ *
+ * The store page is marked dirty: a clean shmem page may be dropped by
+ * reclaim and read back as zeros.
+ *
+ * Return: 0 when copied, %BOSH_BACKUP_WRITTEN when copied and handed to
+ * swap writeback, or a negative errno with nothing stored.
+ */
+noinline int bosh_backup_copy(struct bosh_backup *b, pgoff_t index,
+			      struct page *page, gfp_t gfp, bool writeback,
+			      struct fault_attr *fail_copy,
+			      struct fault_attr *fail_writeback)
+{
+	struct address_space *mapping = b->file->f_mapping;
+	struct folio *folio;
+	int ret = 0;
+
+	if (fail_copy && should_fail(fail_copy, PAGE_SIZE))
+		return -ENOMEM;
+
+	folio = shmem_read_folio_gfp(mapping, index, gfp);
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+
+	copy_highpage(folio_file_page(folio, index), page);
+	folio_mark_dirty(folio);
+	folio_mark_accessed(folio);
+	atomic_long_inc(&b->stored);
+
+	if (writeback && get_nr_swap_pages() > 0 &&
+	    !(fail_writeback && should_fail(fail_writeback, PAGE_SIZE)) &&
+	    bosh_backup_writeback(folio))
+		ret = BOSH_BACKUP_WRITTEN;
+	folio_put(folio);
+	return ret;
+}
+ALLOW_ERROR_INJECTION(bosh_backup_copy, ERRNO);
+
+/**
+ * bosh_backup_read() - copy one page back from the store
+ * @b: the store
+ * @index: the store index
+ * @page: the destination page
+ * @gfp: allocation flags, for a swap-in
+ * @fail: fault point, may be NULL
+ *
+ * The store entry is kept: the caller drops it with bosh_backup_drop()
+ * once the page is installed, so an error never loses content.
+ *
+ * Return: 0 or a negative errno.
+ */
+noinline int bosh_backup_read(struct bosh_backup *b, pgoff_t index,
+			      struct page *page, gfp_t gfp,
+			      struct fault_attr *fail)
+{
+	struct folio *folio;
+
+	if (fail && should_fail(fail, PAGE_SIZE))
+		return -EIO;
+
+	folio = shmem_read_folio_gfp(b->file->f_mapping, index, gfp);
+	if (IS_ERR(folio))
+		return PTR_ERR(folio);
+	copy_highpage(page, folio_file_page(folio, index));
+	folio_put(folio);
+	return 0;
+}
+ALLOW_ERROR_INJECTION(bosh_backup_read, ERRNO);
+
+/**
+ * bosh_backup_drop() - free store entries, in RAM or in swap
+ * @b: the store
+ * @index: first index
+ * @count: number of entries, all of them stored
+ */
+void bosh_backup_drop(struct bosh_backup *b, pgoff_t index, pgoff_t count)
+{
+	loff_t start = (loff_t)index << PAGE_SHIFT;
+
+	shmem_truncate_range(file_inode(b->file), start,
+			     start + ((loff_t)count << PAGE_SHIFT) - 1);
+	atomic_long_sub(count, &b->stored);
+}
+
+/**
+ * bosh_backup_unwritten() - store pages not yet in swap
+ * @b: the store
+ *
+ * Return: pages the store holds in RAM, which will need swap space.
+ */
+unsigned long bosh_backup_unwritten(struct bosh_backup *b)
+{
+	long stored = atomic_long_read(&b->stored);
+	long swapped = READ_ONCE(SHMEM_I(file_inode(b->file))->swapped);
+
+	return stored > swapped ? stored - swapped : 0;
+}

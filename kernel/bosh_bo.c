@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Buffer objects: an array of page slots, populated lazily, backed up
+ * into the device's store or purged by the shrinker, restored slot by
+ * slot on use. The BO's dma_resv guards its slots and counts.
+ */
+#include <linux/dma-buf.h>
+#include <linux/dma-resv.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_prime.h>
+#include <drm/drm_vma_manager.h>
+#include <uapi/drm/bosh_drm.h>
+
+#include "bosh_drv.h"
+#include "bosh_pages.h"
+#include "bosh_slot.h"
+#include "bosh_trace.h"
+
+/* Resident pages of an unpinned BO are purgeable or evictable. */
+static void bosh_bo_class_add(struct bosh_bo *bo, long pages)
+{
+	if (bo->pin_count || bo->purged)
+		return;
+	bosh_stat_add(bo->bdev, bo->madv == BOSH_MADV_DONTNEED ?
+		      BOSH_STAT_PAGES_PURGEABLE : BOSH_STAT_PAGES_EVICTABLE,
+		      pages);
+}
+
+static void bosh_bo_resident_add(struct bosh_bo *bo, long pages)
+{
+	bo->nr_resident += pages;
+	bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_RESIDENT, pages);
+	bosh_bo_class_add(bo, pages);
+}
+
+static void bosh_bo_backed_up_add(struct bosh_bo *bo, long pages)
+{
+	bo->nr_backed_up += pages;
+	bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_BACKED_UP, pages);
+}
+
+static void bosh_bo_zap_mappings(struct bosh_bo *bo)
+{
+	drm_vma_node_unmap(&bo->base.vma_node,
+			   bo->base.dev->anon_inode->i_mapping);
+}
+
+/* Frees every page and store entry; the caller accounts the counts. */
+static void bosh_bo_release_slots(struct bosh_bo *bo)
+{
+	struct bosh_backup *store = bo->bdev->store;
+	pgoff_t i = 0;
+
+	while (i < bo->npages) {
+		unsigned long slot = bo->slots[i];
+
+		if (bosh_slot_is_page(slot)) {
+			struct page *page = bosh_slot_page(slot);
+			pgoff_t n = 1UL << bosh_page_order(page);
+
+			bosh_pages_free(page);
+			memset(&bo->slots[i], 0, n * sizeof(*bo->slots));
+			i += n;
+		} else if (bosh_slot_is_backup(slot)) {
+			pgoff_t first = bosh_slot_handle(slot), n = 1;
+
+			/* Handles of neighbouring slots are contiguous. */
+			while (i + n < bo->npages &&
+			       bo->slots[i + n] == bosh_slot_from_handle(first + n))
+				n++;
+			bosh_backup_drop(store, first, n);
+			memset(&bo->slots[i], 0, n * sizeof(*bo->slots));
+			i += n;
+		} else {
+			i++;
+		}
+	}
+}
+
+static void bosh_bo_free(struct drm_gem_object *obj)
+{
+	struct bosh_bo *bo = to_bosh_bo(obj);
+	struct bosh_device *bdev = bo->bdev;
+
+	spin_lock(&bdev->lru_lock);
+	list_del(&bo->lru);
+	spin_unlock(&bdev->lru_lock);
+
+	bosh_bo_resident_add(bo, -(long)bo->nr_resident);
+	bosh_bo_backed_up_add(bo, -(long)bo->nr_backed_up);
+	bosh_bo_release_slots(bo);
+
+	mutex_lock(&bdev->limits_lock);
+	bdev->bytes_total -= obj->size;
+	if (bo->pin_count)
+		bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
+	mutex_unlock(&bdev->limits_lock);
+
+	bosh_stat_add(bdev, BOSH_STAT_BOS, -1);
+	bosh_stat_add(bdev, BOSH_STAT_PAGES_TOTAL, -(long)bo->npages);
+
+	drm_gem_free_mmap_offset(obj);
+	drm_gem_object_release(obj);
+	kvfree(bo->slots);
+	kfree(bo);
+}
+
+static int bosh_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
+{
+	/* Copy-on-write of PFN mappings cannot work, as TTM says. */
+	if (is_cow_mapping(vma->vm_flags))
+		return -EINVAL;
+	vm_flags_set(vma, VM_PFNMAP | VM_IO | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+	return 0;
+}
+
+static enum drm_gem_object_status bosh_bo_status(struct drm_gem_object *obj)
+{
+	struct bosh_bo *bo = to_bosh_bo(obj);
+	enum drm_gem_object_status s = 0;
+
+	if (READ_ONCE(bo->nr_resident))
+		s |= DRM_GEM_OBJECT_RESIDENT;
+	if (READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED && !READ_ONCE(bo->pin_count))
+		s |= DRM_GEM_OBJECT_PURGEABLE;
+	return s;
+}
+
+static size_t bosh_bo_rss(struct drm_gem_object *obj)
+{
+	return (size_t)READ_ONCE(to_bosh_bo(obj)->nr_resident) << PAGE_SHIFT;
+}
+
+static struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj,
+					    int flags);
+
+static const struct drm_gem_object_funcs bosh_bo_funcs = {
+	.free = bosh_bo_free,
+	.mmap = bosh_bo_mmap,
+	.status = bosh_bo_status,
+	.rss = bosh_bo_rss,
+	.export = bosh_bo_prime_export,
+	.vm_ops = &bosh_bo_vm_ops,
+};
+
+/*
+ * No .mmap: a dma-buf mapping would escape the unmap-before-backup rule.
+ * No get_sg_table: attach fails with ENOSYS, so no importer pins a BO.
+ */
+static const struct dma_buf_ops bosh_dmabuf_ops = {
+	.attach = drm_gem_map_attach,
+	.detach = drm_gem_map_detach,
+	.map_dma_buf = drm_gem_map_dma_buf,
+	.unmap_dma_buf = drm_gem_unmap_dma_buf,
+	.release = drm_gem_dmabuf_release,
+};
+
+static struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj,
+					    int flags)
+{
+	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
+
+	exp_info.ops = &bosh_dmabuf_ops;
+	exp_info.size = obj->size;
+	exp_info.flags = flags;
+	exp_info.priv = obj;
+	exp_info.resv = obj->resv;
+	return drm_gem_dmabuf_export(obj->dev, &exp_info);
+}
+
+static void bosh_bo_put_work(struct work_struct *work)
+{
+	drm_gem_object_put(&container_of(work, struct bosh_bo, put_work)->base);
+}
+
+/**
+ * bosh_bo_put_deferred() - drop a reference taken in reclaim
+ * @bo: the BO
+ *
+ * The final free takes sleeping locks and frees memory: it never runs
+ * from reclaim, but from bosh's workqueue.
+ */
+void bosh_bo_put_deferred(struct bosh_bo *bo)
+{
+	if (refcount_dec_not_one(&bo->base.refcount.refcount))
+		return;
+	queue_work(bosh_wq, &bo->put_work);
+}
+
+/**
+ * bosh_bo_create() - create a BO with no pages
+ * @bdev: the device
+ * @size: size in bytes, a page multiple, already checked against the caps
+ *
+ * Return: the BO, with one reference, or an ERR_PTR().
+ */
+struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
+{
+	struct bosh_bo *bo;
+
+	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	if (!bo)
+		return ERR_PTR(-ENOMEM);
+	bo->npages = size >> PAGE_SHIFT;
+	bo->slots = kvcalloc(bo->npages, sizeof(*bo->slots), GFP_KERNEL);
+	if (!bo->slots) {
+		kfree(bo);
+		return ERR_PTR(-ENOMEM);
+	}
+	bo->bdev = bdev;
+	bo->base.funcs = &bosh_bo_funcs;
+	drm_gem_private_object_init(&bdev->drm, &bo->base, size);
+	bo->store_base = bosh_backup_reserve(bdev->store, bo->npages);
+	bo->id = atomic_inc_return(&bdev->next_bo_id);
+	INIT_WORK(&bo->put_work, bosh_bo_put_work);
+
+	bosh_stat_add(bdev, BOSH_STAT_BOS, 1);
+	bosh_stat_add(bdev, BOSH_STAT_PAGES_TOTAL, bo->npages);
+
+	spin_lock(&bdev->lru_lock);
+	list_add_tail(&bo->lru, &bdev->bos);
+	spin_unlock(&bdev->lru_lock);
+	return bo;
+}
+
+static void bosh_bo_touch(struct bosh_bo *bo)
+{
+	struct bosh_device *bdev = bo->bdev;
+
+	spin_lock(&bdev->lru_lock);
+	list_move_tail(&bo->lru, &bdev->bos);
+	spin_unlock(&bdev->lru_lock);
+}
+
+/* Length of the run of empty slots at @i, at most @max. */
+static pgoff_t bosh_bo_empty_run(struct bosh_bo *bo, pgoff_t i, pgoff_t max)
+{
+	pgoff_t n = 0;
+
+	while (n < max && bosh_slot_is_empty(bo->slots[i + n]))
+		n++;
+	return n;
+}
+
+static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
+{
+	pgoff_t run = bosh_bo_empty_run(bo, i, min_t(pgoff_t, end - i,
+						     1UL << BOSH_MAX_ORDER));
+	struct page *page;
+	pgoff_t n, j;
+
+	page = bosh_pages_alloc(ilog2(run), true, GFP_HIGHUSER,
+				bosh_fault_attr(&bo->bdev->faults, alloc));
+	if (!page)
+		return -ENOMEM;
+	n = 1UL << bosh_page_order(page);
+	for (j = 0; j < n; j++)
+		bo->slots[i + j] = bosh_slot_from_page(page + j);
+	bosh_bo_resident_add(bo, n);
+	return n;
+}
+
+static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
+{
+	struct bosh_device *bdev = bo->bdev;
+	pgoff_t handle = bosh_slot_handle(bo->slots[i]);
+	struct page *page;
+	int err;
+
+	page = bosh_pages_alloc(0, false, GFP_HIGHUSER,
+				bosh_fault_attr(&bdev->faults, alloc));
+	if (!page) {
+		err = -ENOMEM;
+		goto out_err;
+	}
+	err = bosh_backup_read(bdev->store, handle, page, GFP_KERNEL,
+			       bosh_fault_attr(&bdev->faults, restore));
+	if (err) {
+		bosh_pages_free(page);
+		goto out_err;
+	}
+	/* Install first, then drop the store copy: an error loses nothing. */
+	bo->slots[i] = bosh_slot_from_page(page);
+	bosh_backup_drop(bdev->store, handle, 1);
+	bosh_bo_backed_up_add(bo, -1);
+	bosh_bo_resident_add(bo, 1);
+	bosh_stat_add(bdev, BOSH_STAT_RESTORED_TOTAL, 1);
+	trace_bosh_restore(bdev->id, bo->id, i, 0);
+	return 1;
+
+out_err:
+	bosh_stat_add(bdev, BOSH_STAT_RESTORE_ERRORS_TOTAL, 1);
+	trace_bosh_restore(bdev->id, bo->id, i, err);
+	return err;
+}
+
+/**
+ * bosh_bo_make_resident() - populate or restore a range of slots
+ * @bo: the BO, its resv held, not purged
+ * @first: first slot
+ * @count: number of slots
+ * @interruptible: stop for a pending signal (ioctls), or not (faults)
+ *
+ * Goes slot by slot. An interruptible call stops after at least one page
+ * of progress when a signal is pending (-ERESTARTSYS) or the
+ * fail_restore_intr point fires (-EINTR: no signal is pending, so
+ * -ERESTARTSYS would leak to user space). Pages restored so far stay
+ * resident and the store keeps every page not yet installed.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
+			  bool interruptible)
+{
+	struct bosh_device *bdev = bo->bdev;
+	pgoff_t i = first, end = first + count;
+	bool progress = false;
+	int ret;
+
+	dma_resv_assert_held(bo->base.resv);
+
+	while (i < end) {
+		unsigned long slot = bo->slots[i];
+
+		if (bosh_slot_is_page(slot)) {
+			i++;
+			continue;
+		}
+		if (interruptible && progress) {
+			if (signal_pending(current)) {
+				bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
+				return -ERESTARTSYS;
+			}
+			if (bosh_should_fail(&bdev->faults, restore_intr)) {
+				bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
+				return -EINTR;
+			}
+		}
+		if (bosh_slot_is_empty(slot))
+			ret = bosh_bo_populate_slot(bo, i, end);
+		else
+			ret = bosh_bo_restore_slot(bo, i);
+		if (ret < 0)
+			return ret;
+		i += ret;
+		progress = true;
+		cond_resched();
+	}
+	return 0;
+}
+
+/**
+ * bosh_bo_rw() - copy between a BO and user memory
+ * @bo: the BO, referenced, its resv not held
+ * @write: copy from user memory into the BO
+ * @offset: byte offset, range already checked
+ * @size: bytes
+ * @data: user buffer
+ *
+ * Nothing is copied to or from user memory under the resv (the kernel
+ * orders mmap_lock before dma_resv): each page is made resident under
+ * the lock, then held by @bo->users, which keeps the shrinker away,
+ * while the copy runs unlocked.
+ *
+ * Return: 0 or a negative errno; an interrupted call may be repeated.
+ */
+int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
+	       void __user *data)
+{
+	struct bosh_device *bdev = bo->bdev;
+	bool progress = false;
+	int ret;
+
+	while (size) {
+		pgoff_t i = offset >> PAGE_SHIFT;
+		size_t off = offset_in_page(offset);
+		size_t len = min_t(u64, size, PAGE_SIZE - off);
+		unsigned long left;
+		struct page *page;
+		void *vaddr;
+
+		ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
+		if (ret)
+			return ret;
+		if (bo->purged) {
+			ret = -ENODATA;
+		} else if (progress && !bosh_slot_is_page(bo->slots[i]) &&
+			   (signal_pending(current) ||
+			    bosh_should_fail(&bdev->faults, restore_intr))) {
+			bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
+			ret = signal_pending(current) ? -ERESTARTSYS : -EINTR;
+		} else {
+			ret = bosh_bo_make_resident(bo, i, 1, false);
+		}
+		if (ret) {
+			dma_resv_unlock(bo->base.resv);
+			return ret;
+		}
+		page = bosh_slot_page(bo->slots[i]);
+		atomic_inc(&bo->users);
+		dma_resv_unlock(bo->base.resv);
+
+		vaddr = kmap_local_page(page);
+		if (write)
+			left = copy_from_user(vaddr + off, data, len);
+		else
+			left = copy_to_user(data, vaddr + off, len);
+		kunmap_local(vaddr);
+		atomic_dec(&bo->users);
+		if (left)
+			return -EFAULT;
+
+		offset += len;
+		data += len;
+		size -= len;
+		progress = true;
+	}
+	bosh_bo_touch(bo);
+	return 0;
+}
+
+/**
+ * bosh_bo_is_idle() - no unsignalled fence on the BO
+ * @bo: the BO
+ *
+ * Return: true when the BO may be shrunk.
+ */
+bool bosh_bo_is_idle(struct bosh_bo *bo)
+{
+	return dma_resv_test_signaled(bo->base.resv, DMA_RESV_USAGE_BOOKKEEP);
+}
+
+static long bosh_bo_purge_locked(struct bosh_bo *bo)
+{
+	struct bosh_device *bdev = bo->bdev;
+	long freed = bo->nr_resident;
+
+	bosh_bo_zap_mappings(bo);
+	bosh_bo_resident_add(bo, -freed);
+	bosh_bo_backed_up_add(bo, -(long)bo->nr_backed_up);
+	bosh_bo_release_slots(bo);
+	bo->purged = true;
+	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, freed);
+	trace_bosh_purge(bdev->id, bo->id, freed);
+	return freed;
+}
+
+/* Back up one chunk; on a partial failure split it and keep the rest. */
+static long bosh_bo_backup_chunk(struct bosh_bo *bo, pgoff_t i, gfp_t gfp,
+				 bool writeback, long *written, int *err)
+{
+	struct bosh_device *bdev = bo->bdev;
+	struct page *page = bosh_slot_page(bo->slots[i]);
+	pgoff_t n = 1UL << bosh_page_order(page), j;
+	int ret = 0;
+
+	for (j = 0; j < n; j++) {
+		ret = bosh_backup_copy(bdev->store, bo->store_base + i + j,
+				       page + j, gfp, writeback,
+				       bosh_fault_attr(&bdev->faults, backup),
+				       bosh_fault_attr(&bdev->faults, writeback));
+		if (ret < 0)
+			break;
+		if (ret == BOSH_BACKUP_WRITTEN)
+			(*written)++;
+	}
+	if (j < n) {
+		*err = ret;
+		bosh_stat_add(bdev, BOSH_STAT_BACKUP_ERRORS_TOTAL, 1);
+		if (!j)
+			return 0;
+		bosh_pages_split(page);
+		n = j;
+		for (j = 0; j < n; j++) {
+			bo->slots[i + j] = bosh_slot_from_handle(bo->store_base + i + j);
+			__free_page(page + j);
+		}
+		return n;
+	}
+	for (j = 0; j < n; j++)
+		bo->slots[i + j] = bosh_slot_from_handle(bo->store_base + i + j);
+	bosh_pages_free(page);
+	return n;
+}
+
+static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
+				  gfp_t gfp, bool writeback)
+{
+	struct bosh_device *bdev = bo->bdev;
+	long freed = 0, written = 0;
+	pgoff_t i = 0;
+	int err = 0;
+
+	bosh_bo_zap_mappings(bo);
+	while (i < bo->npages && freed < nr_to_free && !err) {
+		long n;
+
+		if (!bosh_slot_is_page(bo->slots[i])) {
+			i++;
+			continue;
+		}
+		n = bosh_bo_backup_chunk(bo, i, gfp, writeback, &written, &err);
+		freed += n;
+		i += n ? n : 1;
+	}
+	bosh_bo_resident_add(bo, -freed);
+	bosh_bo_backed_up_add(bo, freed);
+	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, freed);
+	bosh_stat_add(bdev, BOSH_STAT_WRITTEN_BACK_TOTAL, written);
+	trace_bosh_backup(bdev->id, bo->id, freed, written, err);
+	return freed ? freed : err;
+}
+
+/**
+ * bosh_bo_shrink_locked() - purge or back up part of an idle BO
+ * @bo: the BO, its resv held, idle
+ * @mode: purge (DONTNEED BOs only) or back up (WILLNEED BOs only)
+ * @nr_to_free: pages wanted; a whole chunk may overshoot
+ * @gfp: allocation flags for the store
+ *
+ * Mappings are zapped before any page is copied or freed.
+ *
+ * Return: pages freed, or a negative errno when none could be.
+ */
+long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
+			   long nr_to_free, gfp_t gfp)
+{
+	dma_resv_assert_held(bo->base.resv);
+
+	if (bo->purged || bo->pin_count || atomic_read(&bo->users))
+		return 0;
+	if (mode == BOSH_SHRINK_PURGE)
+		return bo->madv == BOSH_MADV_DONTNEED ? bosh_bo_purge_locked(bo) : 0;
+	if (bo->madv == BOSH_MADV_DONTNEED || !bo->nr_resident)
+		return 0;
+	return bosh_bo_backup_locked(bo, nr_to_free, gfp,
+				     mode == BOSH_SHRINK_WRITEBACK);
+}
+
+/**
+ * bosh_bo_set_madv_locked() - change a BO's madvise state
+ * @bo: the BO, its resv held, not purged
+ * @madv: BOSH_MADV_*
+ */
+void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
+{
+	dma_resv_assert_held(bo->base.resv);
+	bosh_bo_class_add(bo, -(long)bo->nr_resident);
+	WRITE_ONCE(bo->madv, madv);
+	bosh_bo_class_add(bo, bo->nr_resident);
+}
+
+/**
+ * bosh_bo_pin_locked() - take a pin; the caller checked the cap
+ * @bo: the BO, its resv held
+ */
+void bosh_bo_pin_locked(struct bosh_bo *bo)
+{
+	dma_resv_assert_held(bo->base.resv);
+	if (!bo->pin_count) {
+		bosh_bo_class_add(bo, -(long)bo->nr_resident);
+		bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_PINNED, bo->npages);
+	}
+	WRITE_ONCE(bo->pin_count, bo->pin_count + 1);
+}
+
+/**
+ * bosh_bo_unpin_locked() - drop a pin
+ * @bo: the BO, its resv held, pinned
+ */
+void bosh_bo_unpin_locked(struct bosh_bo *bo)
+{
+	dma_resv_assert_held(bo->base.resv);
+	WRITE_ONCE(bo->pin_count, bo->pin_count - 1);
+	if (!bo->pin_count) {
+		bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
+		bosh_bo_class_add(bo, bo->nr_resident);
+	}
+}
+
+static vm_fault_t bosh_bo_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct bosh_bo *bo = to_bosh_bo(vma->vm_private_data);
+	pgoff_t i = ((vmf->address - vma->vm_start) >> PAGE_SHIFT) +
+		    vma->vm_pgoff - drm_vma_node_start(&bo->base.vma_node);
+	vm_fault_t ret;
+
+	if (i >= bo->npages)
+		return VM_FAULT_SIGBUS;
+
+	/* Only a fatal signal may stop a fault; the page is refaulted. */
+	if (dma_resv_lock_interruptible(bo->base.resv, NULL))
+		return fatal_signal_pending(current) ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
+	if (bo->purged || bosh_bo_make_resident(bo, i, 1, false))
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_pfn(vma, vmf->address,
+				     page_to_pfn(bosh_slot_page(bo->slots[i])));
+	dma_resv_unlock(bo->base.resv);
+	if (!(ret & VM_FAULT_ERROR))
+		bosh_bo_touch(bo);
+	return ret;
+}
+
+const struct vm_operations_struct bosh_bo_vm_ops = {
+	.fault = bosh_bo_fault,
+	.open = drm_gem_vm_open,
+	.close = drm_gem_vm_close,
+};

@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * debugfs, root only: counters, objects, and the shrink, purge and evict
+ * triggers, in DRM's per-device directory with a stable alias under
+ * /sys/kernel/debug/bosh/.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
+#include <uapi/drm/bosh_drm.h>
+
+#include "bosh_drv.h"
+
+static struct dentry *bosh_debugfs_root;
+
+const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
+	[BOSH_STAT_BOS] = "bos",
+	[BOSH_STAT_PAGES_TOTAL] = "pages_total",
+	[BOSH_STAT_PAGES_RESIDENT] = "pages_resident",
+	[BOSH_STAT_PAGES_BACKED_UP] = "pages_backed_up",
+	[BOSH_STAT_PAGES_PURGEABLE] = "pages_purgeable",
+	[BOSH_STAT_PAGES_EVICTABLE] = "pages_evictable",
+	[BOSH_STAT_PAGES_PINNED] = "pages_pinned",
+	[BOSH_STAT_PURGED_TOTAL] = "purged_total",
+	[BOSH_STAT_BACKED_UP_TOTAL] = "backed_up_total",
+	[BOSH_STAT_RESTORED_TOTAL] = "restored_total",
+	[BOSH_STAT_WRITTEN_BACK_TOTAL] = "written_back_total",
+	[BOSH_STAT_SCANS_TOTAL] = "scans_total",
+	[BOSH_STAT_SCANNED_TOTAL] = "scanned_total",
+	[BOSH_STAT_FREED_TOTAL] = "freed_total",
+	[BOSH_STAT_BACKUP_ERRORS_TOTAL] = "backup_errors_total",
+	[BOSH_STAT_RESTORE_ERRORS_TOTAL] = "restore_errors_total",
+	[BOSH_STAT_RESTORE_INTERRUPTED_TOTAL] = "restore_interrupted_total",
+	[BOSH_STAT_SKIPPED_BUSY_TOTAL] = "skipped_busy_total",
+	[BOSH_STAT_SKIPPED_LOCKED_TOTAL] = "skipped_locked_total",
+};
+
+static int bosh_stats_show(struct seq_file *m, void *unused)
+{
+	struct bosh_device *bdev = m->private;
+	int i;
+
+	for (i = 0; i < BOSH_STAT_COUNT; i++)
+		seq_printf(m, "%s %ld\n", bosh_stat_names[i], bosh_stat_read(bdev, i));
+	seq_printf(m, "pages_shrinkable %lu\n", bosh_shrinker_count_pages(bdev));
+	seq_printf(m, "store_pages %ld\n", atomic_long_read(&bdev->store->stored));
+	seq_printf(m, "store_unwritten %lu\n", bosh_backup_unwritten(bdev->store));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bosh_stats);
+
+static int bosh_objects_show(struct seq_file *m, void *unused)
+{
+	struct bosh_device *bdev = m->private;
+	struct bosh_bo *bo;
+
+	seq_puts(m, "id size resident backed_up madv pinned busy\n");
+	spin_lock(&bdev->lru_lock);
+	list_for_each_entry(bo, &bdev->bos, lru) {
+		seq_printf(m, "%u %zu %lu %lu %s %u %d\n", bo->id, bo->base.size,
+			   READ_ONCE(bo->nr_resident), READ_ONCE(bo->nr_backed_up),
+			   READ_ONCE(bo->purged) ? "purged" :
+			   READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED ?
+			   "dontneed" : "willneed",
+			   READ_ONCE(bo->pin_count), !bosh_bo_is_idle(bo));
+	}
+	spin_unlock(&bdev->lru_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bosh_objects);
+
+/* Parse an unsigned decimal from user space; anything else is -EINVAL. */
+static int bosh_parse_ulong(const char __user *ubuf, size_t len,
+			    unsigned long *val)
+{
+	int ret = kstrtoul_from_user(ubuf, len, 10, val);
+
+	return ret == -ERANGE ? -EINVAL : ret;
+}
+
+static ssize_t bosh_shrink_write(struct file *f, const char __user *ubuf,
+				 size_t len, loff_t *ppos)
+{
+	struct bosh_device *bdev = file_inode(f)->i_private;
+	unsigned long nr;
+	int ret;
+
+	ret = bosh_parse_ulong(ubuf, len, &nr);
+	if (ret)
+		return ret;
+	if (!nr || nr > LONG_MAX)
+		return -EINVAL;
+	WRITE_ONCE(bdev->last_shrink_freed, bosh_shrink_as_reclaim(bdev, nr));
+	return len;
+}
+
+static ssize_t bosh_shrink_read(struct file *f, char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	struct bosh_device *bdev = file_inode(f)->i_private;
+	char buf[24];
+	int n = scnprintf(buf, sizeof(buf), "%lu\n", READ_ONCE(bdev->last_shrink_freed));
+
+	return simple_read_from_buffer(ubuf, len, ppos, buf, n);
+}
+
+static const struct file_operations bosh_shrink_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.read = bosh_shrink_read,
+	.write = bosh_shrink_write,
+	.llseek = default_llseek,
+};
+
+static ssize_t bosh_trigger_write(struct file *f, const char __user *ubuf,
+				  size_t len, long (*fn)(struct bosh_device *))
+{
+	struct bosh_device *bdev = file_inode(f)->i_private;
+	unsigned long v;
+	long ret;
+
+	ret = bosh_parse_ulong(ubuf, len, &v);
+	if (ret)
+		return ret;
+	if (v != 1)
+		return -EINVAL;
+	ret = fn(bdev);
+	return ret < 0 ? ret : len;
+}
+
+static ssize_t bosh_purge_write(struct file *f, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	return bosh_trigger_write(f, ubuf, len, bosh_purge_all);
+}
+
+static ssize_t bosh_evict_write(struct file *f, const char __user *ubuf,
+				size_t len, loff_t *ppos)
+{
+	return bosh_trigger_write(f, ubuf, len, bosh_evict_all);
+}
+
+static const struct file_operations bosh_purge_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = bosh_purge_write,
+	.llseek = noop_llseek,
+};
+
+static const struct file_operations bosh_evict_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = bosh_evict_write,
+	.llseek = noop_llseek,
+};
+
+/**
+ * bosh_debugfs_init() - create a device's debugfs files and alias
+ * @bdev: the device, registered with DRM
+ */
+void bosh_debugfs_init(struct bosh_device *bdev)
+{
+	struct dentry *dir = bdev->drm.debugfs_root;
+	char target[64];
+
+	if (IS_ERR_OR_NULL(dir))
+		return;
+	debugfs_create_file("stats", 0400, dir, bdev, &bosh_stats_fops);
+	debugfs_create_file("objects", 0400, dir, bdev, &bosh_objects_fops);
+	debugfs_create_file("shrink", 0600, dir, bdev, &bosh_shrink_fops);
+	debugfs_create_file("purge", 0200, dir, bdev, &bosh_purge_fops);
+	debugfs_create_file("evict", 0200, dir, bdev, &bosh_evict_fops);
+	bosh_faults_debugfs(&bdev->faults, dir);
+
+	snprintf(target, sizeof(target), "../dri/%s", bdev->drm.unique);
+	bdev->debugfs_alias = debugfs_create_symlink(bdev->drm.unique,
+						     bosh_debugfs_root, target);
+}
+
+/**
+ * bosh_debugfs_fini() - remove a device's alias; DRM removes the rest
+ * @bdev: the device
+ */
+void bosh_debugfs_fini(struct bosh_device *bdev)
+{
+	debugfs_remove(bdev->debugfs_alias);
+}
+
+/**
+ * bosh_debugfs_module_init() - create /sys/kernel/debug/bosh
+ *
+ * Return: 0; debugfs failures are not fatal.
+ */
+int bosh_debugfs_module_init(void)
+{
+	bosh_debugfs_root = debugfs_create_dir("bosh", NULL);
+	return 0;
+}
+
+/**
+ * bosh_debugfs_module_exit() - remove /sys/kernel/debug/bosh
+ */
+void bosh_debugfs_module_exit(void)
+{
+	debugfs_remove(bosh_debugfs_root);
+}

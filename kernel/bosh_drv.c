@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bosh: a virtual DRM render device whose buffer objects live in system
+ * pages, with a shrinker that purges or backs them up under memory
+ * pressure and restores them, intact, on use.
+ *
+ * Each device is a platform device bosh.N (DRM's unique name) with a
+ * render node.
+ */
+#include <linux/dma-fence.h>
+#include <linux/module.h>
+#include <linux/platform_device.h>
+#include <drm/drm_drv.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+
+#include "bosh_drv.h"
+
+#define BOSH_MAX_DEVICES	8
+
+static unsigned int devices = 1;
+module_param(devices, uint, 0444);
+MODULE_PARM_DESC(devices, "Number of bosh devices (1-8, default 1)");
+
+struct workqueue_struct *bosh_wq;
+static struct platform_device *bosh_pdevs[BOSH_MAX_DEVICES];
+
+static void bosh_show_fdinfo(struct drm_printer *p, struct drm_file *file)
+{
+	drm_show_memory_stats(p, file);
+}
+
+static const struct file_operations bosh_fops = {
+	.owner = THIS_MODULE,
+	DRM_GEM_FOPS,
+	.show_fdinfo = drm_show_fdinfo,
+};
+
+static const struct drm_driver bosh_drm_driver = {
+	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.ioctls = bosh_ioctls,
+	.num_ioctls = BOSH_NUM_IOCTLS,
+	.fops = &bosh_fops,
+	.show_fdinfo = bosh_show_fdinfo,
+	.name = "bosh",
+	.desc = "buffer-object shrinker test device",
+	.date = "20261122",
+	.major = 1,
+	.minor = 0,
+};
+
+static int bosh_probe(struct platform_device *pdev)
+{
+	struct bosh_device *bdev;
+	char name[32];
+	int ret;
+
+	bdev = devm_drm_dev_alloc(&pdev->dev, &bosh_drm_driver,
+				  struct bosh_device, drm);
+	if (IS_ERR(bdev))
+		return PTR_ERR(bdev);
+	bdev->id = pdev->id;
+	spin_lock_init(&bdev->lru_lock);
+	INIT_LIST_HEAD(&bdev->bos);
+	mutex_init(&bdev->limits_lock);
+	bdev->shrinker_enabled = 1;
+	bdev->swap_reserve_mb = BOSH_DEFAULT_SWAP_RESERVE_MB;
+	bdev->max_bo_mb = BOSH_DEFAULT_MAX_BO_MB;
+	bdev->max_pinned_mb = BOSH_DEFAULT_MAX_PINNED_MB;
+	bdev->fence_context = dma_fence_context_alloc(1);
+	bosh_faults_init(&bdev->faults);
+	platform_set_drvdata(pdev, bdev);
+
+	snprintf(name, sizeof(name), "bosh.%d-store", bdev->id);
+	bdev->store = bosh_backup_create(name);
+	if (IS_ERR(bdev->store))
+		return PTR_ERR(bdev->store);
+	ret = bosh_shrinker_init(bdev);
+	if (ret)
+		goto err_store;
+	ret = drm_dev_register(&bdev->drm, 0);
+	if (ret)
+		goto err_shrinker;
+	bosh_debugfs_init(bdev);
+	return 0;
+
+err_shrinker:
+	bosh_shrinker_fini(bdev);
+err_store:
+	bosh_backup_destroy(bdev->store);
+	return ret;
+}
+
+static void bosh_remove(struct platform_device *pdev)
+{
+	struct bosh_device *bdev = platform_get_drvdata(pdev);
+
+	bosh_debugfs_fini(bdev);
+	drm_dev_unregister(&bdev->drm);
+	bosh_shrinker_fini(bdev);
+	/* Deferred puts from reclaim may still be queued. */
+	flush_workqueue(bosh_wq);
+	bosh_backup_destroy(bdev->store);
+}
+
+static struct platform_driver bosh_platform_driver = {
+	.probe = bosh_probe,
+	.remove = bosh_remove,
+	.driver = {
+		.name = "bosh",
+		.dev_groups = bosh_sysfs_groups,
+	},
+};
+
+static void bosh_unregister_devices(void)
+{
+	int i;
+
+	for (i = 0; i < BOSH_MAX_DEVICES; i++) {
+		if (bosh_pdevs[i])
+			platform_device_unregister(bosh_pdevs[i]);
+		bosh_pdevs[i] = NULL;
+	}
+}
+
+static int __init bosh_init(void)
+{
+	unsigned int i;
+	int ret;
+
+	if (!devices || devices > BOSH_MAX_DEVICES)
+		return -EINVAL;
+	bosh_wq = alloc_workqueue("bosh", WQ_UNBOUND, 0);
+	if (!bosh_wq)
+		return -ENOMEM;
+	bosh_debugfs_module_init();
+	ret = platform_driver_register(&bosh_platform_driver);
+	if (ret)
+		goto err_wq;
+	for (i = 0; i < devices; i++) {
+		struct platform_device *pdev;
+
+		pdev = platform_device_register_simple("bosh", i, NULL, 0);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto err_devices;
+		}
+		bosh_pdevs[i] = pdev;
+		if (!platform_get_drvdata(pdev)) {
+			ret = -ENODEV;
+			goto err_devices;
+		}
+	}
+	return 0;
+
+err_devices:
+	bosh_unregister_devices();
+	platform_driver_unregister(&bosh_platform_driver);
+err_wq:
+	bosh_debugfs_module_exit();
+	destroy_workqueue(bosh_wq);
+	return ret;
+}
+
+static void __exit bosh_exit(void)
+{
+	bosh_unregister_devices();
+	platform_driver_unregister(&bosh_platform_driver);
+	bosh_fences_wait_all();
+	bosh_debugfs_module_exit();
+	destroy_workqueue(bosh_wq);
+}
+
+module_init(bosh_init);
+module_exit(bosh_exit);
+
+MODULE_DESCRIPTION("bosh: virtual DRM device with a buffer-object shrinker");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+#ifndef _BOSH_DRV_H_
+#define _BOSH_DRV_H_
+
+#include <linux/atomic.h>
+#include <linux/fault-inject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/shrinker.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <drm/drm_device.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+
+#include "bosh_backup.h"
+#include "bosh_fault.h"
+
+#define BOSH_DEFAULT_SWAP_RESERVE_MB	128
+#define BOSH_DEFAULT_MAX_BO_MB		8192
+#define BOSH_DEFAULT_MAX_PINNED_MB	256
+
+/* Counters shown in debugfs stats; gauges first, then totals. */
+enum bosh_stat {
+	BOSH_STAT_BOS,
+	BOSH_STAT_PAGES_TOTAL,
+	BOSH_STAT_PAGES_RESIDENT,
+	BOSH_STAT_PAGES_BACKED_UP,
+	BOSH_STAT_PAGES_PURGEABLE,
+	BOSH_STAT_PAGES_EVICTABLE,
+	BOSH_STAT_PAGES_PINNED,
+	BOSH_STAT_PURGED_TOTAL,
+	BOSH_STAT_BACKED_UP_TOTAL,
+	BOSH_STAT_RESTORED_TOTAL,
+	BOSH_STAT_WRITTEN_BACK_TOTAL,
+	BOSH_STAT_SCANS_TOTAL,
+	BOSH_STAT_SCANNED_TOTAL,
+	BOSH_STAT_FREED_TOTAL,
+	BOSH_STAT_BACKUP_ERRORS_TOTAL,
+	BOSH_STAT_RESTORE_ERRORS_TOTAL,
+	BOSH_STAT_RESTORE_INTERRUPTED_TOTAL,
+	BOSH_STAT_SKIPPED_BUSY_TOTAL,
+	BOSH_STAT_SKIPPED_LOCKED_TOTAL,
+	BOSH_STAT_COUNT
+};
+
+extern const char *const bosh_stat_names[BOSH_STAT_COUNT];
+
+/**
+ * struct bosh_device - one virtual render device
+ * @drm: the DRM device; its parent is platform device bosh.N
+ * @id: N in bosh.N
+ * @store: the backup store (one shmem file)
+ * @shrinker: the shrinker, named after the device
+ * @lru_lock: protects @bos, the list of live BOs in shrink order
+ * @bos: live BOs, least recently used first
+ * @stats: counters, see &enum bosh_stat
+ * @limits_lock: serialises @bytes_total and @pinned_pages against the caps
+ * @bytes_total: bytes of all BOs, bounded by @max_bo_mb
+ * @shrinker_enabled: sysfs knob
+ * @writeback: sysfs knob
+ * @swap_reserve_mb: sysfs knob
+ * @max_bo_mb: sysfs knob
+ * @max_pinned_mb: sysfs knob
+ * @last_shrink_freed: pages freed by the last debugfs shrink
+ * @fence_context: dma_fence context of BO_BUSY fences
+ * @fence_seqno: last BO_BUSY seqno
+ * @next_bo_id: last BO id handed out
+ * @faults: fault-injection points
+ * @debugfs_alias: the /sys/kernel/debug/bosh/bosh.N symlink
+ */
+struct bosh_device {
+	struct drm_device drm;
+	int id;
+	struct bosh_backup *store;
+	struct shrinker *shrinker;
+	spinlock_t lru_lock;
+	struct list_head bos;
+	atomic_long_t stats[BOSH_STAT_COUNT];
+	struct mutex limits_lock;
+	u64 bytes_total;
+	unsigned int shrinker_enabled;
+	unsigned int writeback;
+	unsigned int swap_reserve_mb;
+	unsigned int max_bo_mb;
+	unsigned int max_pinned_mb;
+	unsigned long last_shrink_freed;
+	u64 fence_context;
+	atomic64_t fence_seqno;
+	atomic_t next_bo_id;
+	struct bosh_faults faults;
+	struct dentry *debugfs_alias;
+};
+
+/**
+ * struct bosh_bo - a buffer object
+ * @base: the GEM object; its resv guards the slots and the counts below
+ * @bdev: the device
+ * @lru: entry in &bosh_device.bos, under &bosh_device.lru_lock
+ * @put_work: drops a reference taken by reclaim, outside reclaim
+ * @npages: number of slots
+ * @slots: one &bosh_slot per page
+ * @store_base: first index of the BO's reserved range in the store
+ * @nr_resident: resident pages
+ * @nr_backed_up: pages in the store
+ * @pin_count: user pins and foreign attachments
+ * @users: BO_RW copies in flight, which block backup and purge
+ * @madv: BOSH_MADV_*
+ * @purged: the content was purged; the BO is dead
+ * @id: device-unique number, for debugfs and tracepoints
+ */
+struct bosh_bo {
+	struct drm_gem_object base;
+	struct bosh_device *bdev;
+	struct list_head lru;
+	struct work_struct put_work;
+	pgoff_t npages;
+	unsigned long *slots;
+	pgoff_t store_base;
+	pgoff_t nr_resident;
+	pgoff_t nr_backed_up;
+	unsigned int pin_count;
+	atomic_t users;
+	unsigned int madv;
+	bool purged;
+	u32 id;
+};
+
+static inline struct bosh_device *to_bosh_device(struct drm_device *drm)
+{
+	return container_of(drm, struct bosh_device, drm);
+}
+
+static inline struct bosh_bo *to_bosh_bo(struct drm_gem_object *obj)
+{
+	return container_of(obj, struct bosh_bo, base);
+}
+
+static inline void bosh_stat_add(struct bosh_device *bdev, enum bosh_stat s, long v)
+{
+	atomic_long_add(v, &bdev->stats[s]);
+}
+
+static inline long bosh_stat_read(struct bosh_device *bdev, enum bosh_stat s)
+{
+	return atomic_long_read(&bdev->stats[s]);
+}
+
+/* What the shrinker may take from an unpinned BO, in the passes' order. */
+enum bosh_shrink_mode {
+	BOSH_SHRINK_PURGE,
+	BOSH_SHRINK_BACKUP,
+	BOSH_SHRINK_WRITEBACK,
+};
+
+/* bosh_bo.c */
+struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size);
+int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
+			  bool interruptible);
+int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
+	       void __user *data);
+long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
+			   long nr_to_free, gfp_t gfp);
+bool bosh_bo_is_idle(struct bosh_bo *bo);
+void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
+void bosh_bo_pin_locked(struct bosh_bo *bo);
+void bosh_bo_unpin_locked(struct bosh_bo *bo);
+void bosh_bo_put_deferred(struct bosh_bo *bo);
+extern const struct vm_operations_struct bosh_bo_vm_ops;
+
+/* bosh_shrinker.c */
+int bosh_shrinker_init(struct bosh_device *bdev);
+void bosh_shrinker_fini(struct bosh_device *bdev);
+unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev);
+unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
+				     unsigned long nr_to_scan);
+long bosh_purge_all(struct bosh_device *bdev);
+long bosh_evict_all(struct bosh_device *bdev);
+
+/* bosh_ioctl.c */
+#define BOSH_NUM_IOCTLS	8
+extern const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS];
+
+/* bosh_fence.c */
+int bosh_bo_attach_busy_fence(struct bosh_bo *bo, u64 usecs);
+void bosh_fences_wait_all(void);
+
+/* bosh_debugfs.c */
+void bosh_debugfs_init(struct bosh_device *bdev);
+void bosh_debugfs_fini(struct bosh_device *bdev);
+int bosh_debugfs_module_init(void);
+void bosh_debugfs_module_exit(void);
+
+/* bosh_sysfs.c */
+extern const struct attribute_group *bosh_sysfs_groups[];
+
+/* bosh_drv.c */
+extern struct workqueue_struct *bosh_wq;
+
+#endif /* _BOSH_DRV_H_ */

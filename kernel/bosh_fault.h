@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Fault-injection points, one set per device, driven by the kernel's
+ * fault-injection framework. Without CONFIG_FAULT_INJECTION they compile
+ * out and never fire.
+ */
+#ifndef _BOSH_FAULT_H_
+#define _BOSH_FAULT_H_
+
+#include <linux/fault-inject.h>
+
+struct dentry;
+
+/**
+ * struct bosh_faults - a device's fault points
+ * @alloc: page allocation when populating or restoring
+ * @backup: copy into the backup store
+ * @writeback: push of a store page to swap
+ * @restore: read back from the store
+ * @restore_intr: an ioctl restore stops as if a signal arrived
+ */
+struct bosh_faults {
+#ifdef CONFIG_FAULT_INJECTION
+	struct fault_attr alloc;
+	struct fault_attr backup;
+	struct fault_attr writeback;
+	struct fault_attr restore;
+	struct fault_attr restore_intr;
+#endif
+};
+
+#ifdef CONFIG_FAULT_INJECTION
+#define bosh_fault_attr(f, name)	(&(f)->name)
+#define bosh_should_fail(f, name)	should_fail(&(f)->name, PAGE_SIZE)
+#else
+#define bosh_fault_attr(f, name)	((struct fault_attr *)NULL)
+#define bosh_should_fail(f, name)	false
+#endif
+
+void bosh_faults_init(struct bosh_faults *f);
+void bosh_faults_debugfs(struct bosh_faults *f, struct dentry *dir);
+
+#endif /* _BOSH_FAULT_H_ */

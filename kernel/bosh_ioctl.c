@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The driver-private ioctls. Each one validates all of its input before
+ * it changes anything; the errnos are those documented in bosh_drm.h.
+ */
+#include <linux/dma-resv.h>
+#include <linux/overflow.h>
+#include <drm/drm_file.h>
+#include <drm/drm_gem.h>
+#include <drm/drm_ioctl.h>
+#include <drm/drm_vma_manager.h>
+#include <uapi/drm/bosh_drm.h>
+
+#include "bosh_drv.h"
+
+static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
+				struct drm_file *file)
+{
+	struct bosh_device *bdev = to_bosh_device(drm);
+	struct drm_bosh_bo_create *args = data;
+	struct bosh_bo *bo;
+	int ret;
+
+	if (args->flags || !args->size || !PAGE_ALIGNED(args->size))
+		return -EINVAL;
+
+	mutex_lock(&bdev->limits_lock);
+	if (args->size > ((u64)bdev->max_bo_mb << 20) - bdev->bytes_total ||
+	    bdev->bytes_total > (u64)bdev->max_bo_mb << 20) {
+		mutex_unlock(&bdev->limits_lock);
+		return -ENOSPC;
+	}
+	bdev->bytes_total += args->size;
+	mutex_unlock(&bdev->limits_lock);
+
+	bo = bosh_bo_create(bdev, args->size);
+	if (IS_ERR(bo)) {
+		mutex_lock(&bdev->limits_lock);
+		bdev->bytes_total -= args->size;
+		mutex_unlock(&bdev->limits_lock);
+		return PTR_ERR(bo);
+	}
+	/* From here the BO's free path returns its bytes to the cap. */
+	ret = drm_gem_handle_create(file, &bo->base, &args->handle);
+	drm_gem_object_put(&bo->base);
+	return ret;
+}
+
+static int bosh_ioctl_bo_mmap_offset(struct drm_device *drm, void *data,
+				     struct drm_file *file)
+{
+	struct drm_bosh_bo_mmap_offset *args = data;
+	struct drm_gem_object *obj;
+	int ret;
+
+	if (args->pad)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	ret = drm_gem_create_mmap_offset(obj);
+	if (!ret)
+		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
+			    struct drm_file *file)
+{
+	struct drm_bosh_bo_rw *args = data;
+	struct drm_gem_object *obj;
+	u64 end;
+	int ret;
+
+	if (args->op > BOSH_RW_WRITE)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	if (check_add_overflow(args->offset, args->size, &end) || end > obj->size)
+		ret = -EINVAL;
+	else
+		ret = bosh_bo_rw(to_bosh_bo(obj), args->op == BOSH_RW_WRITE,
+				 args->offset, args->size,
+				 u64_to_user_ptr(args->data));
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+/* Look up and lock a live BO; purged BOs give -ENODATA. */
+static struct bosh_bo *bosh_lookup_locked(struct drm_file *file, u32 handle,
+					  bool allow_purged, int *err)
+{
+	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+	struct bosh_bo *bo;
+
+	*err = -ENOENT;
+	if (!obj)
+		return NULL;
+	bo = to_bosh_bo(obj);
+	*err = dma_resv_lock_interruptible(obj->resv, NULL);
+	if (*err)
+		goto out_put;
+	if (bo->purged && !allow_purged) {
+		*err = -ENODATA;
+		dma_resv_unlock(obj->resv);
+		goto out_put;
+	}
+	return bo;
+
+out_put:
+	drm_gem_object_put(obj);
+	return NULL;
+}
+
+static void bosh_unlock_put(struct bosh_bo *bo)
+{
+	dma_resv_unlock(bo->base.resv);
+	drm_gem_object_put(&bo->base);
+}
+
+static int bosh_ioctl_bo_validate(struct drm_device *drm, void *data,
+				  struct drm_file *file)
+{
+	struct drm_bosh_bo_validate *args = data;
+	struct bosh_bo *bo;
+	int ret;
+
+	if (args->flags)
+		return -EINVAL;
+	bo = bosh_lookup_locked(file, args->handle, false, &ret);
+	if (!bo)
+		return ret;
+	ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
+	bosh_unlock_put(bo);
+	return ret;
+}
+
+static int bosh_ioctl_bo_madvise(struct drm_device *drm, void *data,
+				 struct drm_file *file)
+{
+	struct drm_bosh_bo_madvise *args = data;
+	struct bosh_bo *bo;
+	int ret;
+
+	if (args->madv > BOSH_MADV_DONTNEED || args->pad)
+		return -EINVAL;
+	bo = bosh_lookup_locked(file, args->handle, true, &ret);
+	if (!bo)
+		return ret;
+	if (!bo->purged)
+		bosh_bo_set_madv_locked(bo, args->madv);
+	args->retained = !bo->purged;
+	bosh_unlock_put(bo);
+	return 0;
+}
+
+static int bosh_ioctl_bo_pin(struct drm_device *drm, void *data,
+			     struct drm_file *file)
+{
+	struct bosh_device *bdev = to_bosh_device(drm);
+	struct drm_bosh_bo_pin *args = data;
+	struct bosh_bo *bo;
+	long cap;
+	int ret;
+
+	if (args->op > BOSH_UNPIN)
+		return -EINVAL;
+	bo = bosh_lookup_locked(file, args->handle, args->op == BOSH_UNPIN, &ret);
+	if (!bo)
+		return ret;
+	if (args->op == BOSH_UNPIN) {
+		if (bo->pin_count)
+			bosh_bo_unpin_locked(bo);
+		else
+			ret = -EINVAL;
+		goto out;
+	}
+	if (!bo->pin_count) {
+		mutex_lock(&bdev->limits_lock);
+		cap = (long)bdev->max_pinned_mb << (20 - PAGE_SHIFT);
+		if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages > cap)
+			ret = -ENOSPC;
+		mutex_unlock(&bdev->limits_lock);
+		if (ret)
+			goto out;
+	}
+	ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
+	if (!ret) {
+		mutex_lock(&bdev->limits_lock);
+		bosh_bo_pin_locked(bo);
+		mutex_unlock(&bdev->limits_lock);
+	}
+out:
+	bosh_unlock_put(bo);
+	return ret;
+}
+
+static int bosh_ioctl_bo_busy(struct drm_device *drm, void *data,
+			      struct drm_file *file)
+{
+	struct drm_bosh_bo_busy *args = data;
+	struct drm_gem_object *obj;
+	int ret;
+
+	if (args->flags || !args->usecs || args->usecs > BOSH_BUSY_MAX_US)
+		return -EINVAL;
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	ret = bosh_bo_attach_busy_fence(to_bosh_bo(obj), args->usecs);
+	drm_gem_object_put(obj);
+	return ret;
+}
+
+static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
+			      struct drm_file *file)
+{
+	struct drm_bosh_bo_info *args = data;
+	struct bosh_bo *bo;
+	int ret;
+
+	if (args->pad)
+		return -EINVAL;
+	bo = bosh_lookup_locked(file, args->handle, true, &ret);
+	if (!bo)
+		return ret;
+	args->size = bo->base.size;
+	args->resident = bo->nr_resident;
+	args->backed_up = bo->nr_backed_up;
+	args->flags = 0;
+	if (bo->madv == BOSH_MADV_DONTNEED)
+		args->flags |= BOSH_BO_DONTNEED;
+	if (bo->purged)
+		args->flags |= BOSH_BO_PURGED;
+	if (bo->pin_count)
+		args->flags |= BOSH_BO_PINNED;
+	if (!bosh_bo_is_idle(bo))
+		args->flags |= BOSH_BO_BUSY;
+	bosh_unlock_put(bo);
+	return 0;
+}
+
+const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS] = {
+	DRM_IOCTL_DEF_DRV(BOSH_BO_CREATE, bosh_ioctl_bo_create, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_MMAP_OFFSET, bosh_ioctl_bo_mmap_offset, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_RW, bosh_ioctl_bo_rw, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_VALIDATE, bosh_ioctl_bo_validate, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_MADVISE, bosh_ioctl_bo_madvise, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_PIN, bosh_ioctl_bo_pin, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_BUSY, bosh_ioctl_bo_busy, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_INFO, bosh_ioctl_bo_info, DRM_RENDER_ALLOW),
+};

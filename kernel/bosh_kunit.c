@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit: the slot encoding, the page allocation policy and a backup
+ * store round trip. They run when the module loads on a KUnit kernel.
+ */
+#include <kunit/test.h>
+#include <linux/highmem.h>
+#include <linux/random.h>
+
+#include "bosh_backup.h"
+#include "bosh_pages.h"
+#include "bosh_slot.h"
+
+static void bosh_slot_encoding_test(struct kunit *test)
+{
+	struct page *page = alloc_page(GFP_KERNEL);
+	unsigned long s;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	KUNIT_EXPECT_TRUE(test, bosh_slot_is_empty(BOSH_SLOT_EMPTY));
+	KUNIT_EXPECT_FALSE(test, bosh_slot_is_page(BOSH_SLOT_EMPTY));
+	KUNIT_EXPECT_FALSE(test, bosh_slot_is_backup(BOSH_SLOT_EMPTY));
+
+	s = bosh_slot_from_page(page);
+	KUNIT_EXPECT_TRUE(test, bosh_slot_is_page(s));
+	KUNIT_EXPECT_FALSE(test, bosh_slot_is_backup(s));
+	KUNIT_EXPECT_PTR_EQ(test, bosh_slot_page(s), page);
+
+	s = bosh_slot_from_handle(0);
+	KUNIT_EXPECT_TRUE(test, bosh_slot_is_backup(s));
+	KUNIT_EXPECT_FALSE(test, bosh_slot_is_empty(s));
+	KUNIT_EXPECT_EQ(test, bosh_slot_handle(s), 0UL);
+	s = bosh_slot_from_handle(ULONG_MAX >> 1);
+	KUNIT_EXPECT_EQ(test, bosh_slot_handle(s), ULONG_MAX >> 1);
+	KUNIT_EXPECT_EQ(test, sizeof(s), (size_t)8);
+	__free_page(page);
+}
+
+static void bosh_pages_zeroed_order_test(struct kunit *test)
+{
+	struct page *page = bosh_pages_alloc(3, true, GFP_KERNEL, NULL);
+	unsigned int order, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	order = bosh_page_order(page);
+	KUNIT_EXPECT_LE(test, order, 3U);
+	for (i = 0; i < (1U << order); i++) {
+		u8 *p = kmap_local_page(page + i);
+
+		KUNIT_EXPECT_EQ(test, memchr_inv(p, 0, PAGE_SIZE), NULL);
+		kunmap_local(p);
+	}
+	KUNIT_EXPECT_FALSE(test, PageCompound(page));
+	bosh_pages_split(page);
+	KUNIT_EXPECT_EQ(test, bosh_page_order(page), 0U);
+	for (i = 0; i < (1U << order); i++)
+		bosh_pages_free(page + i);
+}
+
+static void bosh_backup_round_trip_test(struct kunit *test)
+{
+	struct bosh_backup *b = bosh_backup_create("bosh-kunit");
+	struct page *src, *dst;
+	u32 seed = get_random_u32();
+	struct rnd_state rnd;
+	pgoff_t base;
+	void *s, *d;
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	src = alloc_page(GFP_KERNEL);
+	dst = alloc_page(GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+
+	kunit_info(test, "seed %u\n", seed);
+	prandom_seed_state(&rnd, seed);
+	s = kmap_local_page(src);
+	prandom_bytes_state(&rnd, s, PAGE_SIZE);
+	kunmap_local(s);
+
+	base = bosh_backup_reserve(b, 4);
+	KUNIT_EXPECT_EQ(test, bosh_backup_reserve(b, 1), base + 4);
+	KUNIT_EXPECT_GE(test, bosh_backup_copy(b, base + 2, src, GFP_KERNEL,
+					       false, NULL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->stored), 1L);
+	KUNIT_EXPECT_EQ(test, bosh_backup_read(b, base + 2, dst, GFP_KERNEL, NULL), 0);
+
+	s = kmap_local_page(src);
+	d = kmap_local_page(dst);
+	KUNIT_EXPECT_EQ(test, memcmp(s, d, PAGE_SIZE), 0);
+	kunmap_local(d);
+	kunmap_local(s);
+
+	/* The entry stays until dropped: a second read gives the same data. */
+	KUNIT_EXPECT_EQ(test, bosh_backup_read(b, base + 2, dst, GFP_KERNEL, NULL), 0);
+	bosh_backup_drop(b, base + 2, 1);
+	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->stored), 0L);
+	KUNIT_EXPECT_EQ(test, bosh_backup_unwritten(b), 0UL);
+
+	__free_page(src);
+	__free_page(dst);
+	bosh_backup_destroy(b);
+}
+
+static struct kunit_case bosh_kunit_cases[] = {
+	KUNIT_CASE(bosh_slot_encoding_test),
+	KUNIT_CASE(bosh_pages_zeroed_order_test),
+	KUNIT_CASE(bosh_backup_round_trip_test),
+	{}
+};
+
+static struct kunit_suite bosh_kunit_suite = {
+	.name = "bosh",
+	.test_cases = bosh_kunit_cases,
+};
+
+kunit_test_suite(bosh_kunit_suite);

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The shrinker policy. Count is O(1) from the device's gauges. Scan
+ * walks the BO list in LRU order, in passes: purge idle DONTNEED BOs,
+ * then back up idle BOs (written to swap at once when the writeback
+ * knob is on and __GFP_IO allows). No backup without __GFP_FS or when
+ * free swap, less what the store still holds in RAM, is under the
+ * reserve. Reclaim only trylocks and never drops a final reference.
+ */
+#include <linux/dma-resv.h>
+#include <linux/ktime.h>
+#include <linux/sched/mm.h>
+#include <linux/swap.h>
+#include <uapi/drm/bosh_drm.h>
+
+#include "bosh_drv.h"
+#include "bosh_trace.h"
+
+#define BOSH_RECLAIM_GFP \
+	(GFP_KERNEL | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
+
+static bool bosh_swap_allows_backup(struct bosh_device *bdev)
+{
+	long reserve = (long)READ_ONCE(bdev->swap_reserve_mb) << (20 - PAGE_SHIFT);
+	long avail = get_nr_swap_pages() - bosh_backup_unwritten(bdev->store);
+
+	return avail > reserve;
+}
+
+/**
+ * bosh_shrinker_count_pages() - what the shrinker could free now
+ * @bdev: the device
+ *
+ * Return: resident pages of idle-or-not unpinned DONTNEED BOs, plus those
+ * of unpinned WILLNEED BOs while swap allows backup; 0 when disabled.
+ */
+unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev)
+{
+	long n;
+
+	if (!READ_ONCE(bdev->shrinker_enabled))
+		return 0;
+	n = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE);
+	if (bosh_swap_allows_backup(bdev))
+		n += bosh_stat_read(bdev, BOSH_STAT_PAGES_EVICTABLE);
+	return max(n, 0L);
+}
+
+static unsigned long bosh_shrinker_count(struct shrinker *shrinker,
+					 struct shrink_control *sc)
+{
+	return bosh_shrinker_count_pages(shrinker->private_data) ?: SHRINK_EMPTY;
+}
+
+/* One pass over the BOs in LRU order, trylocking each. */
+static long bosh_shrink_pass(struct bosh_device *bdev,
+			     enum bosh_shrink_mode mode, long nr_to_free,
+			     gfp_t gfp)
+{
+	LIST_HEAD(todo);
+	long freed = 0;
+
+	spin_lock(&bdev->lru_lock);
+	list_splice_init(&bdev->bos, &todo);
+	while (freed < nr_to_free && !list_empty(&todo)) {
+		struct bosh_bo *bo = list_first_entry(&todo, struct bosh_bo, lru);
+		bool purge = mode == BOSH_SHRINK_PURGE;
+		long n;
+
+		list_move_tail(&bo->lru, &bdev->bos);
+		if (READ_ONCE(bo->pin_count) || READ_ONCE(bo->purged) ||
+		    purge != (READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED) ||
+		    !READ_ONCE(bo->nr_resident))
+			continue;
+		if (!kref_get_unless_zero(&bo->base.refcount))
+			continue;
+		spin_unlock(&bdev->lru_lock);
+
+		if (!dma_resv_trylock(bo->base.resv)) {
+			bosh_stat_add(bdev, BOSH_STAT_SKIPPED_LOCKED_TOTAL, 1);
+		} else {
+			if (!bosh_bo_is_idle(bo)) {
+				bosh_stat_add(bdev, BOSH_STAT_SKIPPED_BUSY_TOTAL, 1);
+			} else {
+				n = bosh_bo_shrink_locked(bo, mode, nr_to_free - freed, gfp);
+				if (n > 0)
+					freed += n;
+			}
+			dma_resv_unlock(bo->base.resv);
+		}
+		bosh_bo_put_deferred(bo);
+		spin_lock(&bdev->lru_lock);
+	}
+	/* BOs not visited are older than those moved to the tail. */
+	list_splice(&todo, &bdev->bos);
+	spin_unlock(&bdev->lru_lock);
+	return freed;
+}
+
+static unsigned long bosh_shrink(struct bosh_device *bdev,
+				 unsigned long nr_to_scan, gfp_t gfp,
+				 unsigned long *purged)
+{
+	u64 start = ktime_get_ns();
+	long freed;
+
+	bosh_stat_add(bdev, BOSH_STAT_SCANS_TOTAL, 1);
+	freed = bosh_shrink_pass(bdev, BOSH_SHRINK_PURGE, nr_to_scan, gfp);
+	*purged = freed;
+
+	if (freed < nr_to_scan && (gfp & __GFP_FS) &&
+	    bosh_swap_allows_backup(bdev)) {
+		bool wb = READ_ONCE(bdev->writeback) && (gfp & __GFP_IO);
+
+		freed += bosh_shrink_pass(bdev, wb ? BOSH_SHRINK_WRITEBACK :
+					  BOSH_SHRINK_BACKUP,
+					  nr_to_scan - freed, BOSH_RECLAIM_GFP);
+	}
+	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, nr_to_scan);
+	bosh_stat_add(bdev, BOSH_STAT_FREED_TOTAL, freed);
+	trace_bosh_shrink(bdev->id, nr_to_scan, freed, *purged, gfp,
+			  ktime_get_ns() - start);
+	return freed;
+}
+
+static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
+					struct shrink_control *sc)
+{
+	struct bosh_device *bdev = shrinker->private_data;
+	unsigned long freed, purged;
+
+	if (!READ_ONCE(bdev->shrinker_enabled))
+		return SHRINK_STOP;
+	freed = bosh_shrink(bdev, sc->nr_to_scan, sc->gfp_mask, &purged);
+	sc->nr_scanned = freed;
+	/*
+	 * Only purged pages left the system for good; backed-up pages moved
+	 * into the store, which the mm reclaims (and accounts) itself.
+	 */
+	mm_account_reclaimed_pages(purged);
+	return freed ?: SHRINK_STOP;
+}
+
+/**
+ * bosh_shrink_as_reclaim() - run the scan as reclaim would
+ * @bdev: the device
+ * @nr_to_scan: pages wanted
+ *
+ * Under fs_reclaim_acquire() and memalloc_noreclaim_save(), as i915's
+ * drop_caches does, so lockdep checks bosh's reclaim path as the mm
+ * would run it.
+ *
+ * Return: pages freed.
+ */
+unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
+				     unsigned long nr_to_scan)
+{
+	unsigned long freed, purged;
+	unsigned int flags;
+
+	if (!READ_ONCE(bdev->shrinker_enabled))
+		return 0;
+	fs_reclaim_acquire(GFP_KERNEL);
+	flags = memalloc_noreclaim_save();
+	freed = bosh_shrink(bdev, nr_to_scan, GFP_KERNEL, &purged);
+	memalloc_noreclaim_restore(flags);
+	fs_reclaim_release(GFP_KERNEL);
+	return freed;
+}
+
+/*
+ * Visit every BO, waiting (interruptibly) for its lock and idleness:
+ * the deterministic counterpart of the scan, for debugfs purge/evict.
+ */
+static long bosh_for_each_bo_wait(struct bosh_device *bdev,
+				  enum bosh_shrink_mode mode)
+{
+	LIST_HEAD(todo);
+	long freed = 0;
+	int err = 0;
+
+	spin_lock(&bdev->lru_lock);
+	list_splice_init(&bdev->bos, &todo);
+	while (!list_empty(&todo)) {
+		struct bosh_bo *bo = list_first_entry(&todo, struct bosh_bo, lru);
+		long ret;
+
+		list_move_tail(&bo->lru, &bdev->bos);
+		if (!kref_get_unless_zero(&bo->base.refcount))
+			continue;
+		spin_unlock(&bdev->lru_lock);
+
+		ret = dma_resv_wait_timeout(bo->base.resv, DMA_RESV_USAGE_BOOKKEEP,
+					    true, MAX_SCHEDULE_TIMEOUT);
+		if (ret >= 0)
+			ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
+		if (!ret) {
+			if (bosh_bo_is_idle(bo))
+				ret = bosh_bo_shrink_locked(bo, mode, LONG_MAX, GFP_KERNEL);
+			dma_resv_unlock(bo->base.resv);
+		}
+		drm_gem_object_put(&bo->base);
+		if (ret > 0)
+			freed += ret;
+		else if (ret < 0 && !err)
+			err = ret;
+
+		spin_lock(&bdev->lru_lock);
+		if (err == -ERESTARTSYS || err == -EINTR)
+			break;
+	}
+	list_splice(&todo, &bdev->bos);
+	spin_unlock(&bdev->lru_lock);
+	return err ? err : freed;
+}
+
+/**
+ * bosh_purge_all() - purge every DONTNEED BO, waiting for idle
+ * @bdev: the device
+ *
+ * Return: pages freed or a negative errno.
+ */
+long bosh_purge_all(struct bosh_device *bdev)
+{
+	return bosh_for_each_bo_wait(bdev, BOSH_SHRINK_PURGE);
+}
+
+/**
+ * bosh_evict_all() - back up every unpinned WILLNEED BO, waiting for idle
+ * @bdev: the device
+ *
+ * Writes the store pages to swap when the writeback knob is on. Unlike
+ * the scan it ignores the swap reserve: the operator asked for it.
+ *
+ * Return: pages backed up, or the first error (the other BOs are still
+ * tried).
+ */
+long bosh_evict_all(struct bosh_device *bdev)
+{
+	return bosh_for_each_bo_wait(bdev, READ_ONCE(bdev->writeback) ?
+				     BOSH_SHRINK_WRITEBACK : BOSH_SHRINK_BACKUP);
+}
+
+/**
+ * bosh_shrinker_init() - register the device's shrinker
+ * @bdev: the device
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int bosh_shrinker_init(struct bosh_device *bdev)
+{
+	bdev->shrinker = shrinker_alloc(0, "bosh.%d", bdev->id);
+	if (!bdev->shrinker)
+		return -ENOMEM;
+	bdev->shrinker->count_objects = bosh_shrinker_count;
+	bdev->shrinker->scan_objects = bosh_shrinker_scan;
+	bdev->shrinker->seeks = DEFAULT_SEEKS;
+	bdev->shrinker->private_data = bdev;
+	shrinker_register(bdev->shrinker);
+	return 0;
+}
+
+/**
+ * bosh_shrinker_fini() - unregister the device's shrinker
+ * @bdev: the device
+ */
+void bosh_shrinker_fini(struct bosh_device *bdev)
+{
+	shrinker_free(bdev->shrinker);
+}

@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * bosh: a virtual DRM render device whose buffer objects live in system
+ * pages and are purged or backed up under memory pressure.
+ */
+#ifndef _UAPI_BOSH_DRM_H_
+#define _UAPI_BOSH_DRM_H_
+
+#include "drm.h"
+
+#if defined(__cplusplus)
+extern "C" {
+#endif
+
+#define DRM_BOSH_BO_CREATE		0x00
+#define DRM_BOSH_BO_MMAP_OFFSET		0x01
+#define DRM_BOSH_BO_RW			0x02
+#define DRM_BOSH_BO_VALIDATE		0x03
+#define DRM_BOSH_BO_MADVISE		0x04
+#define DRM_BOSH_BO_PIN			0x05
+#define DRM_BOSH_BO_BUSY		0x06
+#define DRM_BOSH_BO_INFO		0x07
+
+/**
+ * struct drm_bosh_bo_create - create a buffer object
+ *
+ * Pages are populated lazily, on first fault, BO_RW or BO_VALIDATE.
+ * Errors: EINVAL (@size zero or not a page multiple, @flags or @pad
+ * not zero), ENOSPC (the device's ``max_bo_mb`` cap would be exceeded),
+ * ENOMEM.
+ */
+struct drm_bosh_bo_create {
+	/** @size: size in bytes, a non-zero multiple of the page size. */
+	__u64 size;
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @handle: out, the GEM handle. */
+	__u32 handle;
+};
+
+/**
+ * struct drm_bosh_bo_mmap_offset - get the fake offset to mmap a BO
+ *
+ * The offset is for a shared mapping of the render node; private
+ * mappings are refused with EINVAL. Errors: ENOENT (bad handle), EINVAL.
+ */
+struct drm_bosh_bo_mmap_offset {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @pad: must be zero. */
+	__u32 pad;
+	/** @offset: out, the offset to pass to mmap(). */
+	__u64 offset;
+};
+
+/** Read from the BO into the user buffer. */
+#define BOSH_RW_READ	0
+/** Write the user buffer into the BO. */
+#define BOSH_RW_WRITE	1
+
+/**
+ * struct drm_bosh_bo_rw - read or write a range of a BO
+ *
+ * Restores backed-up pages on the way. Errors: ENOENT, EINVAL (bad
+ * @op, @pad, or a range past the end or overflowing), EFAULT (bad
+ * @data), ENODATA (the BO was purged), ENOMEM, EIO (the backup store
+ * could not be read), EINTR (interrupted: pages restored so far stay
+ * resident; retry).
+ */
+struct drm_bosh_bo_rw {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @op: %BOSH_RW_READ or %BOSH_RW_WRITE. */
+	__u32 op;
+	/** @offset: byte offset in the BO. */
+	__u64 offset;
+	/** @size: bytes to copy. */
+	__u64 size;
+	/** @data: user pointer to the buffer. */
+	__u64 data;
+};
+
+/**
+ * struct drm_bosh_bo_validate - make every page of a BO resident
+ *
+ * What a GPU job would do before using the BO. Interruptible: with a
+ * signal pending it stops after at least one page of progress and
+ * returns EINTR (or is restarted), keeping what it restored. Errors:
+ * ENOENT, EINVAL, ENODATA (purged), ENOMEM, EIO, EINTR.
+ */
+struct drm_bosh_bo_validate {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @flags: must be zero. */
+	__u32 flags;
+};
+
+/** The BO's content is needed (the default). */
+#define BOSH_MADV_WILLNEED	0
+/** The BO's content may be discarded under memory pressure. */
+#define BOSH_MADV_DONTNEED	1
+
+/**
+ * struct drm_bosh_bo_madvise - tell the shrinker whether content matters
+ *
+ * Errors: ENOENT, EINVAL (bad @madv or @pad).
+ */
+struct drm_bosh_bo_madvise {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @madv: %BOSH_MADV_WILLNEED or %BOSH_MADV_DONTNEED. */
+	__u32 madv;
+	/** @retained: out, 0 if the BO was purged (it is dead), else 1. */
+	__u32 retained;
+	/** @pad: must be zero. */
+	__u32 pad;
+};
+
+/** Pin the BO: make it resident and never shrink it. */
+#define BOSH_PIN	0
+/** Drop one pin taken with %BOSH_PIN. */
+#define BOSH_UNPIN	1
+
+/**
+ * struct drm_bosh_bo_pin - pin or unpin a BO
+ *
+ * Pins nest. Errors: ENOENT, EINVAL (bad @op, unpin of an unpinned BO),
+ * ENOSPC (the device's ``max_pinned_mb`` cap), ENODATA (purged), ENOMEM,
+ * EIO, EINTR.
+ */
+struct drm_bosh_bo_pin {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @op: %BOSH_PIN or %BOSH_UNPIN. */
+	__u32 op;
+};
+
+/** Longest busy period BO_BUSY accepts, in microseconds (10 s). */
+#define BOSH_BUSY_MAX_US	10000000ULL
+
+/**
+ * struct drm_bosh_bo_busy - make a BO busy, as a GPU job in flight would
+ *
+ * Attaches to the BO's reservation object a write fence that signals
+ * after @usecs. The shrinker skips busy BOs. Errors: ENOENT, EINVAL
+ * (@usecs zero or above %BOSH_BUSY_MAX_US, @flags not zero), EINTR.
+ */
+struct drm_bosh_bo_busy {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @flags: must be zero. */
+	__u32 flags;
+	/** @usecs: busy time in microseconds. */
+	__u64 usecs;
+};
+
+/** The BO was marked DONTNEED. */
+#define BOSH_BO_DONTNEED	(1 << 0)
+/** The BO was purged: its content is gone. */
+#define BOSH_BO_PURGED		(1 << 1)
+/** The BO is pinned. */
+#define BOSH_BO_PINNED		(1 << 2)
+/** The BO has unsignalled fences. */
+#define BOSH_BO_BUSY		(1 << 3)
+
+/**
+ * struct drm_bosh_bo_info - query a BO
+ *
+ * Errors: ENOENT, EINVAL (@pad not zero).
+ */
+struct drm_bosh_bo_info {
+	/** @handle: the BO. */
+	__u32 handle;
+	/** @flags: out, ``BOSH_BO_*`` state flags. */
+	__u32 flags;
+	/** @size: out, size in bytes. */
+	__u64 size;
+	/** @resident: out, pages in memory. */
+	__u64 resident;
+	/** @backed_up: out, pages in the backup store. */
+	__u64 backed_up;
+	/** @pad: must be zero. */
+	__u64 pad;
+};
+
+#define DRM_IOCTL_BOSH_BO_CREATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_BO_CREATE, struct drm_bosh_bo_create)
+#define DRM_IOCTL_BOSH_BO_MMAP_OFFSET \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_BO_MMAP_OFFSET, struct drm_bosh_bo_mmap_offset)
+#define DRM_IOCTL_BOSH_BO_RW \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_BOSH_BO_RW, struct drm_bosh_bo_rw)
+#define DRM_IOCTL_BOSH_BO_VALIDATE \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_BOSH_BO_VALIDATE, struct drm_bosh_bo_validate)
+#define DRM_IOCTL_BOSH_BO_MADVISE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_BO_MADVISE, struct drm_bosh_bo_madvise)
+#define DRM_IOCTL_BOSH_BO_PIN \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_BOSH_BO_PIN, struct drm_bosh_bo_pin)
+#define DRM_IOCTL_BOSH_BO_BUSY \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_BOSH_BO_BUSY, struct drm_bosh_bo_busy)
+#define DRM_IOCTL_BOSH_BO_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_BO_INFO, struct drm_bosh_bo_info)
+
+#if defined(__cplusplus)
+}
+#endif
+
+#endif /* _UAPI_BOSH_DRM_H_ */
