@@ -8,6 +8,7 @@
 #include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -366,7 +367,8 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
  * Nothing is copied to or from user memory under the resv (the kernel
  * orders mmap_lock before dma_resv): each page is made resident under
  * the lock, then held by @bo->users, which keeps the shrinker away,
- * while the copy runs unlocked.
+ * while the copy runs unlocked. The user range is faulted in first, so a
+ * bad pointer fails with -EFAULT before the BO changes.
  *
  * Return: 0 or a negative errno; an interrupted call may be repeated.
  */
@@ -376,6 +378,12 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	struct bosh_device *bdev = bo->bdev;
 	bool progress = false;
 	int ret;
+
+	if (!access_ok(data, size))
+		return -EFAULT;
+	if (write ? fault_in_readable(data, size) :
+		    fault_in_safe_writeable(data, size))
+		return -EFAULT;
 
 	while (size) {
 		pgoff_t i = offset >> PAGE_SHIFT;
@@ -490,7 +498,7 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo, pgoff_t i, gfp_t gfp,
 }
 
 static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
-				  gfp_t gfp, bool writeback)
+				  gfp_t gfp, bool writeback, int *errp)
 {
 	struct bosh_device *bdev = bo->bdev;
 	long freed = 0, written = 0;
@@ -514,7 +522,8 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
 	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, freed);
 	bosh_stat_add(bdev, BOSH_STAT_WRITTEN_BACK_TOTAL, written);
 	trace_bosh_backup(bdev->id, bo->id, freed, written, err);
-	return freed ? freed : err;
+	*errp = err;
+	return freed;
 }
 
 /**
@@ -523,15 +532,18 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
  * @mode: purge (DONTNEED BOs only) or back up (WILLNEED BOs only)
  * @nr_to_free: pages wanted; a whole chunk may overshoot
  * @gfp: allocation flags for the store
+ * @err: set to the backup error that stopped the walk, or 0
  *
- * Mappings are zapped before any page is copied or freed.
+ * Mappings are zapped before any page is copied or freed. A backup error
+ * stops the walk; the pages backed up so far stay backed up.
  *
- * Return: pages freed, or a negative errno when none could be.
+ * Return: pages freed.
  */
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
-			   long nr_to_free, gfp_t gfp)
+			   long nr_to_free, gfp_t gfp, int *err)
 {
 	dma_resv_assert_held(bo->base.resv);
+	*err = 0;
 
 	if (bo->purged || bo->pin_count || atomic_read(&bo->users))
 		return 0;
@@ -540,7 +552,7 @@ long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
 	if (bo->madv == BOSH_MADV_DONTNEED || !bo->nr_resident)
 		return 0;
 	return bosh_bo_backup_locked(bo, nr_to_free, gfp,
-				     mode == BOSH_SHRINK_WRITEBACK);
+				     mode == BOSH_SHRINK_WRITEBACK, err);
 }
 
 /**

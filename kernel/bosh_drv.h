@@ -160,7 +160,7 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	       void __user *data);
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
-			   long nr_to_free, gfp_t gfp);
+			   long nr_to_free, gfp_t gfp, int *err);
 bool bosh_bo_is_idle(struct bosh_bo *bo);
 void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
 void bosh_bo_pin_locked(struct bosh_bo *bo);

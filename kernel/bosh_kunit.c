@@ -47,7 +47,7 @@ static void bosh_pages_zeroed_order_test(struct kunit *test)
 	for (i = 0; i < (1U << order); i++) {
 		u8 *p = kmap_local_page(page + i);
 
-		KUNIT_EXPECT_EQ(test, memchr_inv(p, 0, PAGE_SIZE), NULL);
+		KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, PAGE_SIZE));
 		kunmap_local(p);
 	}
 	KUNIT_EXPECT_FALSE(test, PageCompound(page));

@@ -65,7 +65,7 @@ static long bosh_shrink_pass(struct bosh_device *bdev,
 	while (freed < nr_to_free && !list_empty(&todo)) {
 		struct bosh_bo *bo = list_first_entry(&todo, struct bosh_bo, lru);
 		bool purge = mode == BOSH_SHRINK_PURGE;
-		long n;
+		int err;
 
 		list_move_tail(&bo->lru, &bdev->bos);
 		if (READ_ONCE(bo->pin_count) || READ_ONCE(bo->purged) ||
@@ -82,9 +82,9 @@ static long bosh_shrink_pass(struct bosh_device *bdev,
 			if (!bosh_bo_is_idle(bo)) {
 				bosh_stat_add(bdev, BOSH_STAT_SKIPPED_BUSY_TOTAL, 1);
 			} else {
-				n = bosh_bo_shrink_locked(bo, mode, nr_to_free - freed, gfp);
-				if (n > 0)
-					freed += n;
+				freed += bosh_bo_shrink_locked(bo, mode,
+							       nr_to_free - freed,
+							       gfp, &err);
 			}
 			dma_resv_unlock(bo->base.resv);
 		}
@@ -183,6 +183,7 @@ static long bosh_for_each_bo_wait(struct bosh_device *bdev,
 	list_splice_init(&bdev->bos, &todo);
 	while (!list_empty(&todo)) {
 		struct bosh_bo *bo = list_first_entry(&todo, struct bosh_bo, lru);
+		int shrink_err = 0;
 		long ret;
 
 		list_move_tail(&bo->lru, &bdev->bos);
@@ -196,14 +197,15 @@ static long bosh_for_each_bo_wait(struct bosh_device *bdev,
 			ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
 		if (!ret) {
 			if (bosh_bo_is_idle(bo))
-				ret = bosh_bo_shrink_locked(bo, mode, LONG_MAX, GFP_KERNEL);
+				freed += bosh_bo_shrink_locked(bo, mode, LONG_MAX,
+							       GFP_KERNEL, &shrink_err);
 			dma_resv_unlock(bo->base.resv);
 		}
 		drm_gem_object_put(&bo->base);
-		if (ret > 0)
-			freed += ret;
-		else if (ret < 0 && !err)
+		if (ret < 0 && !err)
 			err = ret;
+		if (shrink_err && !err)
+			err = shrink_err;
 
 		spin_lock(&bdev->lru_lock);
 		if (err == -ERESTARTSYS || err == -EINTR)

@@ -1,0 +1,38 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# bosh entry points; see README.md.
+SEED ?=
+ITERATIONS ?=
+DURATION ?=
+PROCS ?=
+
+.PHONY: all run check lint bench fuzz soak dkms-install module clean
+
+all: module
+
+module:
+	scripts/setup
+	scripts/build-module debug
+
+run:
+	scripts/run-demo
+
+check:
+	scripts/check
+
+lint:
+	scripts/lint
+
+bench:
+	scripts/bench
+
+fuzz:
+	SEED="$(SEED)" ITERATIONS="$(ITERATIONS)" DURATION="$(DURATION)" PROCS="$(PROCS)" scripts/fuzz
+
+soak:
+	DURATION="$(DURATION)" scripts/soak
+
+dkms-install:
+	scripts/dkms-install
+
+clean:
+	rm -rf build

@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Buffer objects through every ioctl: content survives backup, restore
+ * and faults; purged BOs are dead; pinned and busy BOs are never shrunk;
+ * bad input gets its documented errno and changes nothing; interrupted
+ * restores lose nothing; counters return to zero.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "bosh_lib.h"
+#include "kselftest_harness.h"
+
+FIXTURE(bo) {
+	int fd;
+	uint64_t seed;
+};
+
+FIXTURE_SETUP(bo)
+{
+	self->fd = bosh_open(0);
+	ASSERT_GE(self->fd, 0);
+	self->seed = bosh_seed();
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "1"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+}
+
+FIXTURE_TEARDOWN(bo)
+{
+	close(self->fd);
+}
+
+static void gauges_add_up(struct __test_metadata *_metadata)
+{
+	long total = bosh_stat(0, "pages_total");
+	long res = bosh_stat(0, "pages_resident");
+	long bak = bosh_stat(0, "pages_backed_up");
+
+	EXPECT_LE(res + bak, total);
+	EXPECT_LE(0, res);
+	EXPECT_LE(0, bak);
+}
+
+TEST_F(bo, create_info_close)
+{
+	struct drm_bosh_bo_info info;
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, 64 * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(64 * BOSH_PAGE, info.size);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, info.backed_up);
+	EXPECT_EQ(0, info.flags);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	EXPECT_EQ(-ENOENT, bosh_info(self->fd, h, &info));
+}
+
+TEST_F(bo, create_bad_input)
+{
+	struct drm_bosh_bo_create c = { .size = BOSH_PAGE, .flags = 1 };
+	long bos = bosh_stat(0, "bos");
+	uint32_t h;
+
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_CREATE, &c));
+	EXPECT_EQ(-EINVAL, bosh_create(self->fd, 0, &h));
+	EXPECT_EQ(-EINVAL, bosh_create(self->fd, 100, &h));
+	EXPECT_EQ(-EINVAL, bosh_create(self->fd, BOSH_PAGE + 1, &h));
+	EXPECT_EQ(-ENOSPC, bosh_create(self->fd, 1ULL << 60, &h));
+	EXPECT_EQ(-ENOSPC, bosh_create(self->fd, UINT64_MAX & ~(BOSH_PAGE - 1), &h));
+	EXPECT_EQ(bos, bosh_stat(0, "bos"));
+}
+
+TEST_F(bo, create_cap)
+{
+	uint32_t a, b;
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", "4"));
+	EXPECT_EQ(0, bosh_create(self->fd, 3 << 20, &a));
+	EXPECT_EQ(-ENOSPC, bosh_create(self->fd, 2 << 20, &b));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
+	EXPECT_EQ(0, bosh_create(self->fd, 4 << 20, &b));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", "8192"));
+}
+
+TEST_F(bo, bad_handles)
+{
+	struct drm_bosh_bo_info info;
+	char buf[16];
+
+	EXPECT_EQ(-ENOENT, bosh_info(self->fd, 12345, &info));
+	EXPECT_EQ(-ENOENT, bosh_rw(self->fd, 12345, BOSH_RW_READ, 0, 16, buf));
+	EXPECT_EQ(-ENOENT, bosh_validate(self->fd, 12345));
+	EXPECT_EQ(-ENOENT, bosh_madvise(self->fd, 12345, BOSH_MADV_DONTNEED, NULL));
+	EXPECT_EQ(-ENOENT, bosh_pin(self->fd, 12345, BOSH_PIN));
+	EXPECT_EQ(-ENOENT, bosh_busy(self->fd, 12345, 10));
+	EXPECT_EQ(MAP_FAILED, bosh_mmap(self->fd, 12345, BOSH_PAGE, MAP_SHARED));
+}
+
+TEST_F(bo, rw_bad_input_changes_nothing)
+{
+	uint64_t n = 4, seed = self->seed;
+	struct drm_bosh_bo_rw rw = { 0 };
+	struct drm_bosh_bo_info info;
+	char buf[64];
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, 1, 0));
+	EXPECT_EQ(-EINVAL, bosh_rw(self->fd, h, 2, 0, 16, buf));
+	EXPECT_EQ(-EINVAL, bosh_rw(self->fd, h, BOSH_RW_WRITE, n * BOSH_PAGE - 8, 16, buf));
+	EXPECT_EQ(-EINVAL, bosh_rw(self->fd, h, BOSH_RW_WRITE, UINT64_MAX - 4, 16, buf));
+	EXPECT_EQ(-EINVAL, bosh_rw(self->fd, h, BOSH_RW_READ, 8, UINT64_MAX, buf));
+	EXPECT_EQ(-EFAULT, bosh_rw(self->fd, h, BOSH_RW_WRITE, 0, 16, (void *)8));
+	EXPECT_EQ(-EFAULT, bosh_rw(self->fd, h, BOSH_RW_READ, 0, 16, (void *)8));
+	rw.handle = h;
+	rw.op = BOSH_RW_WRITE;
+	rw.size = 16;
+	rw.data = (uintptr_t)buf;
+	rw.offset = 1ULL << 63;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_RW, &rw));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, 1, 0));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, other_bad_input)
+{
+	struct drm_bosh_bo_validate v = { 0 };
+	struct drm_bosh_bo_madvise m = { 0 };
+	struct drm_bosh_bo_busy b = { 0 };
+	struct drm_bosh_bo_info info;
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, BOSH_PAGE, &h));
+	v.handle = h;
+	v.flags = 1;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v));
+	EXPECT_EQ(-EINVAL, bosh_madvise(self->fd, h, 2, NULL));
+	m.handle = h;
+	m.pad = 1;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_MADVISE, &m));
+	EXPECT_EQ(-EINVAL, bosh_pin(self->fd, h, 2));
+	EXPECT_EQ(-EINVAL, bosh_pin(self->fd, h, BOSH_UNPIN));
+	EXPECT_EQ(-EINVAL, bosh_busy(self->fd, h, 0));
+	EXPECT_EQ(-EINVAL, bosh_busy(self->fd, h, BOSH_BUSY_MAX_US + 1));
+	b.handle = h;
+	b.usecs = 1;
+	b.flags = 4;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_BUSY, &b));
+	memset(&info, 0, sizeof(info));
+	info.handle = h;
+	info.pad = 1;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_INFO, &info));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(0, info.flags);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, content_survives_evict_and_restore)
+{
+	uint64_t n = 1000, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	long restored;
+	uint32_t h;
+	uint32_t gen;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	for (gen = 0; gen < 3; gen++) {
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, gen));
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+		ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+		EXPECT_EQ(0, info.resident);
+		EXPECT_EQ(n, info.backed_up);
+		gauges_add_up(_metadata);
+		restored = bosh_stat(0, "restored_total");
+		if (gen == 1)
+			ASSERT_EQ(0, bosh_validate(self->fd, h));
+		EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, gen));
+		EXPECT_EQ(restored + (long)n, bosh_stat(0, "restored_total"));
+		ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+		EXPECT_EQ(n, info.resident);
+		EXPECT_EQ(0, info.backed_up);
+	}
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, content_survives_evict_with_writeback)
+{
+	uint64_t n = 512, seed = self->seed;
+	long written = bosh_stat(0, "written_back_total");
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 7));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	EXPECT_LT(written, bosh_stat(0, "written_back_total"))
+		TH_LOG("no page written to swap (is swap on?)");
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 7));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+}
+
+static sigjmp_buf bosh_jmp;
+
+static void bosh_sigbus(int sig)
+{
+	siglongjmp(bosh_jmp, 1);
+}
+
+/* Touch one byte; returns 1 if it raised SIGBUS. */
+static int touch_sigbus(volatile char *p)
+{
+	struct sigaction sa = { .sa_handler = bosh_sigbus }, old;
+	int hit = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bosh_jmp, 1))
+		hit = 1;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return hit;
+}
+
+TEST_F(bo, mmap_faults_restore_content)
+{
+	uint64_t n = 300, seed = self->seed, i;
+	struct drm_bosh_bo_info info;
+	char *map;
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	bosh_pattern_fill(map, n, seed, h, 0);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	/* A fault restores the faulting page only. */
+	EXPECT_EQ(0, bosh_pattern_check_at(map + 5 * BOSH_PAGE, 5, 1, seed, h, 0));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(1, info.resident);
+	EXPECT_EQ(n - 1, info.backed_up);
+	EXPECT_EQ(0, bosh_pattern_check(map, n, seed, h, 0));
+	/* Rewrite through the mapping, evict again, check through BO_RW. */
+	for (i = 0; i < n; i++)
+		bosh_pattern_page(map + i * BOSH_PAGE, seed, h, i, 1);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	munmap(map, n * BOSH_PAGE);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, map_private_refused)
+{
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, BOSH_PAGE, &h));
+	EXPECT_EQ(MAP_FAILED, bosh_mmap(self->fd, h, BOSH_PAGE, MAP_PRIVATE));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, purge_kills_dontneed_bo)
+{
+	uint64_t n = 64, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	uint32_t h, keep, retained;
+	long purged = bosh_stat(0, "purged_total");
+	char *map, buf[16];
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &keep));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, keep, n, seed, keep, 0));
+	map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	EXPECT_EQ(0, touch_sigbus(map));
+
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
+	EXPECT_EQ(1, retained);
+	EXPECT_EQ((long)n, bosh_stat(0, "pages_purgeable"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	EXPECT_EQ(purged + (long)n, bosh_stat(0, "purged_total"));
+
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_WILLNEED, &retained));
+	EXPECT_EQ(0, retained);
+	EXPECT_EQ(-ENODATA, bosh_rw(self->fd, h, BOSH_RW_READ, 0, 16, buf));
+	EXPECT_EQ(-ENODATA, bosh_validate(self->fd, h));
+	EXPECT_EQ(-ENODATA, bosh_pin(self->fd, h, BOSH_PIN));
+	EXPECT_EQ(1, touch_sigbus(map + BOSH_PAGE));
+	/* The WILLNEED BO was not touched. */
+	EXPECT_EQ(0, bosh_check_bo(self->fd, keep, n, seed, keep, 0));
+	munmap(map, n * BOSH_PAGE);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, keep));
+}
+
+TEST_F(bo, madvise_willneed_again_keeps_content)
+{
+	uint64_t n = 16, seed = self->seed;
+	uint32_t h, retained;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 3));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_WILLNEED, &retained));
+	EXPECT_EQ(1, retained);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 3));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, pinned_and_busy_never_shrunk)
+{
+	uint64_t n = 32, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	long busy_skips;
+	uint32_t p, b;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &p));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &b));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, p, n, seed, p, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, b, n, seed, b, 0));
+	ASSERT_EQ(0, bosh_pin(self->fd, p, BOSH_PIN));
+	EXPECT_EQ((long)n, bosh_stat(0, "pages_pinned"));
+	ASSERT_EQ(0, bosh_busy(self->fd, b, 5000000));
+	ASSERT_EQ(0, bosh_info(self->fd, b, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_BUSY);
+
+	busy_skips = bosh_stat(0, "skipped_busy_total");
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	EXPECT_LT(busy_skips, bosh_stat(0, "skipped_busy_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, p, &info));
+	EXPECT_EQ(n, info.resident);
+	EXPECT_TRUE(info.flags & BOSH_BO_PINNED);
+	ASSERT_EQ(0, bosh_info(self->fd, b, &info));
+	EXPECT_EQ(n, info.resident);
+
+	/* evict waits for the busy BO, then backs it up; the pinned one stays. */
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, b, &info));
+	EXPECT_EQ(0, info.resident);
+	ASSERT_EQ(0, bosh_info(self->fd, p, &info));
+	EXPECT_EQ(n, info.resident);
+
+	ASSERT_EQ(0, bosh_pin(self->fd, p, BOSH_UNPIN));
+	EXPECT_EQ(0, bosh_stat(0, "pages_pinned"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, p, &info));
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, p, n, seed, p, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, b, n, seed, b, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, p));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+}
+
+TEST_F(bo, pin_cap)
+{
+	uint32_t a, b;
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_pinned_mb", "1"));
+	ASSERT_EQ(0, bosh_create(self->fd, 1 << 20, &a));
+	ASSERT_EQ(0, bosh_create(self->fd, BOSH_PAGE, &b));
+	EXPECT_EQ(0, bosh_pin(self->fd, a, BOSH_PIN));
+	EXPECT_EQ(-ENOSPC, bosh_pin(self->fd, b, BOSH_PIN));
+	EXPECT_EQ(0, bosh_pin(self->fd, a, BOSH_UNPIN));
+	EXPECT_EQ(0, bosh_pin(self->fd, b, BOSH_PIN));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_pinned_mb", "256"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_pinned"));
+}
+
+TEST_F(bo, shrink_frees_at_most_n_plus_a_chunk)
+{
+	uint64_t n = 2048, seed = self->seed;
+	char buf[32] = { 0 };
+	long freed;
+	uint32_t h;
+	int fd;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100"));
+	fd = open(BOSH_DEBUGFS "/bosh.0/shrink", O_RDONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_LT(0, read(fd, buf, sizeof(buf) - 1));
+	close(fd);
+	freed = atol(buf);
+	EXPECT_LT(0, freed);
+	EXPECT_GE(100 + 512, freed);
+	gauges_add_up(_metadata);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, shrinker_disabled_frees_nothing)
+{
+	uint64_t n = 64, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "0"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_shrinkable"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "1000"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.resident);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "1"));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+static volatile sig_atomic_t bosh_ticks;
+
+static void bosh_tick(int sig)
+{
+	bosh_ticks++;
+}
+
+TEST_F(bo, signal_storm_during_validate)
+{
+	uint64_t n = 16384, seed = self->seed;	/* 64 MiB */
+	struct itimerval it = { { 0, 200 }, { 0, 200 } };
+	struct sigaction sa = { .sa_handler = bosh_tick, .sa_flags = SA_RESTART };
+	long intr = bosh_stat(0, "restore_interrupted_total");
+	struct drm_bosh_bo_info info;
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+	/* SA_RESTART: the kernel restarts the ioctl; it must complete. */
+	EXPECT_EQ(0, bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE,
+				     &(struct drm_bosh_bo_validate){ .handle = h }));
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	TH_LOG("%d signals, %ld interruptions", (int)bosh_ticks,
+	       bosh_stat(0, "restore_interrupted_total") - intr);
+	EXPECT_LT(intr, bosh_stat(0, "restore_interrupted_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+struct writer_args {
+	char *map;
+	uint64_t npages;
+	volatile int stop;
+	uint64_t rounds;
+};
+
+static void *mmap_writer(void *p)
+{
+	struct writer_args *a = p;
+	uint64_t i;
+
+	while (!a->stop) {
+		for (i = 0; i < a->npages; i++)
+			((volatile uint64_t *)(a->map + i * BOSH_PAGE))[i % 512] = a->rounds + 1;
+		a->rounds++;
+	}
+	return NULL;
+}
+
+TEST_F(bo, mmap_writes_survive_evict_loop)
+{
+	struct writer_args a = { .npages = 64 };
+	uint64_t i, bad = 0;
+	pthread_t t;
+	uint32_t h;
+	int k;
+
+	ASSERT_EQ(0, bosh_create(self->fd, a.npages * BOSH_PAGE, &h));
+	a.map = bosh_mmap(self->fd, h, a.npages * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, a.map);
+	ASSERT_EQ(0, pthread_create(&t, NULL, mmap_writer, &a));
+	for (k = 0; k < 50; k++)
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	a.stop = 1;
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	/* The last complete round's value is in every page. */
+	for (i = 0; i < a.npages; i++) {
+		uint64_t v = ((volatile uint64_t *)(a.map + i * BOSH_PAGE))[i % 512];
+
+		if (v != a.rounds && v != a.rounds + 1)
+			bad++;
+	}
+	TH_LOG("%llu writer rounds", (unsigned long long)a.rounds);
+	EXPECT_EQ(0, bad);
+	munmap(a.map, a.npages * BOSH_PAGE);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, fdinfo_memory)
+{
+	char path[64], line[256], unit[8];
+	long total = -1, resident = -1, v;
+	uint32_t h;
+	FILE *f;
+
+	ASSERT_EQ(0, bosh_create(self->fd, 256 * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, 128, self->seed, h, 0));
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->fd);
+	f = fopen(path, "re");
+	ASSERT_NE(NULL, f);
+	/* Sizes are printed in the largest unit that divides them. */
+	while (fgets(line, sizeof(line), f)) {
+		long *dst = NULL;
+
+		if (sscanf(line, "drm-total-memory: %ld %7s", &v, unit) == 2)
+			dst = &total;
+		else if (sscanf(line, "drm-resident-memory: %ld %7s", &v, unit) == 2)
+			dst = &resident;
+		if (dst)
+			*dst = !strcmp(unit, "MiB") ? v << 10 :
+			       !strcmp(unit, "GiB") ? v << 20 :
+			       !strcmp(unit, "KiB") ? v : v >> 10;
+	}
+	fclose(f);
+	EXPECT_EQ(1024, total);		/* KiB */
+	EXPECT_EQ(512, resident);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, counters_zero_after_close)
+{
+	uint32_t h[8];
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		ASSERT_EQ(0, bosh_create(self->fd, (i + 1) * 16 * BOSH_PAGE, &h[i]));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h[i], (i + 1) * 16, self->seed, i, 0));
+	}
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "200"));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h[0], BOSH_MADV_DONTNEED, NULL));
+	ASSERT_EQ(0, bosh_pin(self->fd, h[1], BOSH_PIN));
+	close(self->fd);
+	self->fd = bosh_open(0);
+	EXPECT_EQ(0, bosh_stat(0, "bos"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_total"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_resident"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_backed_up"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_purgeable"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_pinned"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_shrinkable"));
+	EXPECT_EQ(0, bosh_stat(0, "store_pages"));
+}
+
+TEST_HARNESS_MAIN

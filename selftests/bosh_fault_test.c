@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Every error path by injection: fail_alloc, fail_backup, fail_writeback,
+ * fail_restore and fail_restore_intr, and a fail-nth sweep over the
+ * ioctls. Each checks the errno, the counters and that no byte of BO
+ * content is lost after a retry with injection off. Skips on kernels
+ * without CONFIG_FAULT_INJECTION_DEBUG_FS.
+ */
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/syscall.h>
+
+#include "bosh_lib.h"
+#include "kselftest_harness.h"
+
+#define FAULT_DIR "/sys/kernel/debug/dri/bosh.0"
+
+static int fault_set(const char *point, const char *knob, long v)
+{
+	char path[PATH_MAX], val[32];
+
+	snprintf(path, sizeof(path), FAULT_DIR "/%s/%s", point, knob);
+	snprintf(val, sizeof(val), "%ld", v);
+	return bosh_write_file(path, val);
+}
+
+/* Fail the @interval-th call, @times times (-1: forever), quietly. */
+static int fault_arm(const char *point, long interval, long times)
+{
+	return fault_set(point, "verbose", 0) ?:
+	       fault_set(point, "interval", interval) ?:
+	       fault_set(point, "times", times) ?:
+	       fault_set(point, "probability", 100);
+}
+
+static void fault_disarm(const char *point)
+{
+	fault_set(point, "probability", 0);
+	fault_set(point, "interval", 1);
+	fault_set(point, "times", 1);
+}
+
+static const char *const fault_points[] = {
+	"fail_alloc", "fail_backup", "fail_writeback", "fail_restore",
+	"fail_restore_intr",
+};
+
+FIXTURE(fault) {
+	int fd;
+	uint64_t seed;
+};
+
+FIXTURE_SETUP(fault)
+{
+	char path[PATH_MAX];
+	unsigned int i;
+
+	snprintf(path, sizeof(path), FAULT_DIR "/fail_backup/probability");
+	if (access(path, F_OK))
+		SKIP(return, "no fault injection in this kernel (CONFIG_FAULT_INJECTION_DEBUG_FS)");
+	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++)
+		fault_disarm(fault_points[i]);
+	self->fd = bosh_open(0);
+	ASSERT_GE(self->fd, 0);
+	self->seed = bosh_seed();
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++)
+		fault_disarm(fault_points[i]);
+	if (self->fd > 0)
+		close(self->fd);
+}
+
+TEST_F(fault, points_have_standard_knobs)
+{
+	static const char *const knobs[] = {
+		"probability", "interval", "times", "space", "verbose", "task-filter",
+	};
+	char path[PATH_MAX];
+	unsigned int i, j;
+
+	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++)
+		for (j = 0; j < sizeof(knobs) / sizeof(knobs[0]); j++) {
+			snprintf(path, sizeof(path), FAULT_DIR "/%s/%s",
+				 fault_points[i], knobs[j]);
+			EXPECT_EQ(0, access(path, F_OK)) TH_LOG("%s missing", path);
+		}
+}
+
+/* A BO of @n pages populated in one chunk where possible, then filled. */
+static uint32_t chunked_bo(struct __test_metadata *_metadata, int fd,
+			   uint64_t n, uint64_t seed, uint32_t gen)
+{
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_validate(fd, h));
+	ASSERT_EQ(0, bosh_fill_bo(fd, h, n, seed, h, gen));
+	return h;
+}
+
+TEST_F(fault, backup_failure_is_partial_and_loses_nothing)
+{
+	uint64_t n = 64, seed = self->seed;
+	long errors = bosh_stat(0, "backup_errors_total");
+	struct drm_bosh_bo_info info;
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 0);
+
+	/* The 10th copy into the store fails: 9 pages backed up. */
+	ASSERT_EQ(0, fault_arm("fail_backup", 10, 1));
+	EXPECT_EQ(-ENOMEM, bosh_debugfs_write(0, "evict", "1"));
+	fault_disarm("fail_backup");
+	EXPECT_EQ(errors + 1, bosh_stat(0, "backup_errors_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(9, info.backed_up);
+	EXPECT_EQ(n - 9, info.resident);
+	/* A partly backed-up BO stays shrinkable. */
+	EXPECT_EQ((long)(n - 9), bosh_stat(0, "pages_shrinkable"));
+	EXPECT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(fault, backup_failure_in_reclaim_shrink)
+{
+	uint64_t n = 128, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 1);
+
+	ASSERT_EQ(0, fault_arm("fail_backup", 1, -1));
+	EXPECT_EQ(0, bosh_debugfs_write(0, "shrink", "1000"));
+	fault_disarm("fail_backup");
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(fault, writeback_failure_keeps_page_in_store)
+{
+	uint64_t n = 32, seed = self->seed;
+	long written = bosh_stat(0, "written_back_total");
+	struct drm_bosh_bo_info info;
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 2);
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	ASSERT_EQ(0, fault_arm("fail_writeback", 1, -1));
+	EXPECT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	fault_disarm("fail_writeback");
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	EXPECT_EQ(written, bosh_stat(0, "written_back_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 2));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(fault, restore_failure_keeps_progress_and_content)
+{
+	uint64_t n = 64, seed = self->seed;
+	long errors = bosh_stat(0, "restore_errors_total");
+	struct drm_bosh_bo_info info;
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 3);
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, fault_arm("fail_restore", 5, 1));
+	EXPECT_EQ(-EIO, bosh_validate(self->fd, h));
+	fault_disarm("fail_restore");
+	EXPECT_EQ(errors + 1, bosh_stat(0, "restore_errors_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(4, info.resident);
+	EXPECT_EQ(n - 4, info.backed_up);
+	EXPECT_EQ(0, bosh_validate(self->fd, h));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 3));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(fault, restore_failure_in_rw)
+{
+	uint64_t n = 16, seed = self->seed;
+	char buf[BOSH_PAGE];
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 4);
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, fault_arm("fail_restore", 1, 1));
+	EXPECT_EQ(-EIO, bosh_rw(self->fd, h, BOSH_RW_READ, 0, sizeof(buf), buf));
+	fault_disarm("fail_restore");
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 4));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(fault, injected_interrupt_returns_eintr)
+{
+	uint64_t n = 64, seed = self->seed;
+	long intr = bosh_stat(0, "restore_interrupted_total");
+	struct drm_bosh_bo_validate v = { 0 };
+	struct drm_bosh_bo_info info;
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 5);
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, fault_arm("fail_restore_intr", 8, 1));
+	v.handle = h;
+	EXPECT_EQ(-EINTR, bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v));
+	fault_disarm("fail_restore_intr");
+	EXPECT_EQ(intr + 1, bosh_stat(0, "restore_interrupted_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_LT(0, info.resident);
+	EXPECT_GT(n, info.resident);
+	EXPECT_EQ(n, info.resident + info.backed_up);
+	EXPECT_EQ(0, bosh_validate(self->fd, h));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 5));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(fault, alloc_failure_populating_returns_enomem)
+{
+	struct drm_bosh_bo_info info;
+	char zero[BOSH_PAGE] = { 0 }, buf[BOSH_PAGE];
+	uint32_t h;
+
+	ASSERT_EQ(0, bosh_create(self->fd, 16 * BOSH_PAGE, &h));
+	ASSERT_EQ(0, fault_arm("fail_alloc", 1, 1));
+	EXPECT_EQ(-ENOMEM, bosh_validate(self->fd, h));
+	fault_disarm("fail_alloc");
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, bosh_validate(self->fd, h));
+	EXPECT_EQ(0, bosh_rw(self->fd, h, BOSH_RW_READ, 5 * BOSH_PAGE, BOSH_PAGE, buf));
+	EXPECT_EQ(0, memcmp(zero, buf, BOSH_PAGE));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+static sigjmp_buf fault_jmp;
+
+static void fault_sigbus(int sig)
+{
+	siglongjmp(fault_jmp, 1);
+}
+
+TEST_F(fault, cpu_fault_restore_failure_sigbus_then_intact)
+{
+	uint64_t n = 8, seed = self->seed;
+	struct sigaction sa = { .sa_handler = fault_sigbus }, old;
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 6);
+	volatile int sigbus = 0;
+	char *map;
+
+	map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, fault_arm("fail_restore", 1, 1));
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(fault_jmp, 1))
+		sigbus = 1;
+	else
+		(void)*(volatile char *)(map + 3 * BOSH_PAGE);
+	sigaction(SIGBUS, &old, NULL);
+	fault_disarm("fail_restore");
+	EXPECT_EQ(1, sigbus);
+	EXPECT_EQ(0, bosh_pattern_check(map, n, seed, h, 6));
+	munmap(map, n * BOSH_PAGE);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/*
+ * The fail-nth file stays open, as syzkaller keeps it: closing it runs
+ * code that may itself consume the armed failure.
+ */
+static int fail_nth(int n)
+{
+	static int fd = -1;
+	char path[64], val[16];
+	int len;
+
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth",
+			 (long)syscall(SYS_gettid));
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+	}
+	len = snprintf(val, sizeof(val), "%d", n);
+	return pwrite(fd, val, len, 0) == len ? 0 : -errno;
+}
+
+/* Let failslab and fail_page_alloc fail sleeping allocations too. */
+static void core_faults_all_gfp(int on)
+{
+	bosh_write_file("/sys/kernel/debug/failslab/verbose", "0");
+	bosh_write_file("/sys/kernel/debug/fail_page_alloc/verbose", "0");
+	bosh_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", on ? "N" : "Y");
+	bosh_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", on ? "N" : "Y");
+	bosh_write_file("/sys/kernel/debug/fail_page_alloc/min-order", on ? "0" : "1");
+}
+
+TEST_F(fault, fail_nth_sweep_create)
+{
+	long bos = bosh_stat(0, "bos");
+	int n, ret = -1;
+	uint32_t h;
+
+	core_faults_all_gfp(1);
+
+	for (n = 1; n < 200; n++) {
+		ASSERT_EQ(0, fail_nth(n));
+		ret = bosh_create(self->fd, 64 * BOSH_PAGE, &h);
+		fail_nth(0);
+		if (!ret)
+			break;
+		EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %d", n, ret);
+		EXPECT_EQ(bos, bosh_stat(0, "bos"));
+	}
+	core_faults_all_gfp(0);
+	TH_LOG("create succeeded at fail-nth %d", n);
+	EXPECT_LT(1, n);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(fault, fail_nth_sweep_validate_and_rw)
+{
+	uint64_t n = 16, seed = self->seed;
+	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 7);
+	int nth, ret = -1;
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	core_faults_all_gfp(1);
+	for (nth = 1; nth < 1000; nth++) {
+		ASSERT_EQ(0, fail_nth(nth));
+		ret = bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE,
+				      &(struct drm_bosh_bo_validate){ .handle = h });
+		fail_nth(0);
+		if (!ret)
+			break;
+		EXPECT_TRUE(ret == -ENOMEM || ret == -EIO || ret == -EINTR)
+			TH_LOG("nth %d: %d", nth, ret);
+		/* Back to fully backed up for the next step of the sweep. */
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	}
+	core_faults_all_gfp(0);
+	TH_LOG("validate succeeded at fail-nth %d", nth);
+	EXPECT_LT(1, nth);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 7));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_HARNESS_MAIN
