@@ -257,7 +257,7 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 	pgoff_t n, j;
 
 	page = bosh_pages_alloc(ilog2(run), true, GFP_HIGHUSER,
-				bosh_fault_attr(&bo->bdev->faults, alloc));
+				&bo->bdev->faults.alloc);
 	if (!page)
 		return -ENOMEM;
 	n = 1UL << bosh_page_order(page);
@@ -275,13 +275,13 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
 	int err;
 
 	page = bosh_pages_alloc(0, false, GFP_HIGHUSER,
-				bosh_fault_attr(&bdev->faults, alloc));
+				&bdev->faults.alloc);
 	if (!page) {
 		err = -ENOMEM;
 		goto out_err;
 	}
 	err = bosh_backup_read(bdev->store, handle, page, GFP_KERNEL,
-			       bosh_fault_attr(&bdev->faults, restore));
+			       &bdev->faults.restore);
 	if (err) {
 		bosh_pages_free(page);
 		goto out_err;
@@ -338,7 +338,7 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 				bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
 				return -ERESTARTSYS;
 			}
-			if (bosh_should_fail(&bdev->faults, restore_intr)) {
+			if (bosh_fail(&bdev->faults.restore_intr)) {
 				bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
 				return -EINTR;
 			}
@@ -400,7 +400,7 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 			ret = -ENODATA;
 		} else if (progress && !bosh_slot_is_page(bo->slots[i]) &&
 			   (signal_pending(current) ||
-			    bosh_should_fail(&bdev->faults, restore_intr))) {
+			    bosh_fail(&bdev->faults.restore_intr))) {
 			bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
 			ret = signal_pending(current) ? -ERESTARTSYS : -EINTR;
 		} else {
@@ -471,8 +471,8 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo, pgoff_t i, gfp_t gfp,
 	for (j = 0; j < n; j++) {
 		ret = bosh_backup_copy(bdev->store, bo->store_base + i + j,
 				       page + j, gfp, writeback,
-				       bosh_fault_attr(&bdev->faults, backup),
-				       bosh_fault_attr(&bdev->faults, writeback));
+				       &bdev->faults.backup,
+				       &bdev->faults.writeback);
 		if (ret < 0)
 			break;
 		if (ret == BOSH_BACKUP_WRITTEN)

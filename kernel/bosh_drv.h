@@ -74,10 +74,10 @@ struct bosh_device {
 	int id;
 	struct bosh_backup *store;
 	struct shrinker *shrinker;
-	spinlock_t lru_lock;
+	spinlock_t lru_lock;	/* protects bos */
 	struct list_head bos;
 	atomic_long_t stats[BOSH_STAT_COUNT];
-	struct mutex limits_lock;
+	struct mutex limits_lock;	/* protects bytes_total and the caps */
 	u64 bytes_total;
 	unsigned int shrinker_enabled;
 	unsigned int writeback;

@@ -8,6 +8,7 @@
 #define _BOSH_FAULT_H_
 
 #include <linux/fault-inject.h>
+#include <linux/mm.h>
 
 struct dentry;
 
@@ -18,24 +19,22 @@ struct dentry;
  * @writeback: push of a store page to swap
  * @restore: read back from the store
  * @restore_intr: an ioctl restore stops as if a signal arrived
+ *
+ * Without CONFIG_FAULT_INJECTION, struct fault_attr is empty and
+ * should_fail() is a stub that returns false.
  */
 struct bosh_faults {
-#ifdef CONFIG_FAULT_INJECTION
 	struct fault_attr alloc;
 	struct fault_attr backup;
 	struct fault_attr writeback;
 	struct fault_attr restore;
 	struct fault_attr restore_intr;
-#endif
 };
 
-#ifdef CONFIG_FAULT_INJECTION
-#define bosh_fault_attr(f, name)	(&(f)->name)
-#define bosh_should_fail(f, name)	should_fail(&(f)->name, PAGE_SIZE)
-#else
-#define bosh_fault_attr(f, name)	((struct fault_attr *)NULL)
-#define bosh_should_fail(f, name)	false
-#endif
+static inline bool bosh_fail(struct fault_attr *attr)
+{
+	return should_fail(attr, PAGE_SIZE);
+}
 
 void bosh_faults_init(struct bosh_faults *f);
 void bosh_faults_debugfs(struct bosh_faults *f, struct dentry *dir);

@@ -13,7 +13,7 @@
 
 struct bosh_fence {
 	struct dma_fence base;
-	spinlock_t lock;
+	spinlock_t lock;	/* the fence's own lock, as dma_fence wants */
 	struct hrtimer timer;
 };
 

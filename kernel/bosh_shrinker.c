@@ -172,7 +172,7 @@ unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
  * Visit every BO, waiting (interruptibly) for its lock and idleness:
  * the deterministic counterpart of the scan, for debugfs purge/evict.
  */
-static long bosh_for_each_bo_wait(struct bosh_device *bdev,
+static long bosh_walk_bos_waiting(struct bosh_device *bdev,
 				  enum bosh_shrink_mode mode)
 {
 	LIST_HEAD(todo);
@@ -224,7 +224,7 @@ static long bosh_for_each_bo_wait(struct bosh_device *bdev,
  */
 long bosh_purge_all(struct bosh_device *bdev)
 {
-	return bosh_for_each_bo_wait(bdev, BOSH_SHRINK_PURGE);
+	return bosh_walk_bos_waiting(bdev, BOSH_SHRINK_PURGE);
 }
 
 /**
@@ -239,7 +239,7 @@ long bosh_purge_all(struct bosh_device *bdev)
  */
 long bosh_evict_all(struct bosh_device *bdev)
 {
-	return bosh_for_each_bo_wait(bdev, READ_ONCE(bdev->writeback) ?
+	return bosh_walk_bos_waiting(bdev, READ_ONCE(bdev->writeback) ?
 				     BOSH_SHRINK_WRITEBACK : BOSH_SHRINK_BACKUP);
 }
 

@@ -6,58 +6,94 @@
  */
 #include <linux/device.h>
 #include <linux/kernel.h>
+#include <linux/sizes.h>
+#include <linux/stddef.h>
 #include <linux/sysfs.h>
 
 #include "bosh_drv.h"
 
 /* Upper bound of the MiB knobs: 1 TiB. */
-#define BOSH_KNOB_MB_MAX	(1U << 20)
+#define BOSH_KNOB_MB_MAX	SZ_1M
 
-static struct bosh_device *bosh_dev_from_device(struct device *dev)
+/**
+ * struct bosh_knob - one unsigned knob of &struct bosh_device
+ * @attr: the sysfs attribute
+ * @offset: offset of the knob in &struct bosh_device
+ * @min: smallest value accepted
+ * @max: largest value accepted
+ */
+struct bosh_knob {
+	struct device_attribute attr;
+	size_t offset;
+	unsigned int min;
+	unsigned int max;
+};
+
+static unsigned int *bosh_knob_ptr(struct device *dev,
+				   struct device_attribute *attr)
 {
-	return dev_get_drvdata(dev);
+	struct bosh_knob *knob = container_of(attr, struct bosh_knob, attr);
+
+	return (void *)dev_get_drvdata(dev) + knob->offset;
 }
 
-static ssize_t bosh_knob_store(struct device *dev, const char *buf,
-			       size_t count, unsigned int *knob,
-			       unsigned int min, unsigned int max)
+static ssize_t bosh_knob_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
 {
+	return sysfs_emit(buf, "%u\n", READ_ONCE(*bosh_knob_ptr(dev, attr)));
+}
+
+static ssize_t bosh_knob_store(struct device *dev, struct device_attribute *attr,
+			       const char *buf, size_t count)
+{
+	struct bosh_knob *knob = container_of(attr, struct bosh_knob, attr);
 	unsigned int v;
 
-	if (kstrtouint(buf, 10, &v) || v < min || v > max)
+	if (kstrtouint(buf, 10, &v) || v < knob->min || v > knob->max)
 		return -EINVAL;
-	WRITE_ONCE(*knob, v);
+	WRITE_ONCE(*bosh_knob_ptr(dev, attr), v);
 	return count;
 }
 
-#define BOSH_KNOB(name, min, max)					\
-static ssize_t name##_show(struct device *dev,				\
-			   struct device_attribute *attr, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%u\n",					\
-			  READ_ONCE(bosh_dev_from_device(dev)->name));	\
-}									\
-static ssize_t name##_store(struct device *dev,				\
-			    struct device_attribute *attr,		\
-			    const char *buf, size_t count)		\
-{									\
-	return bosh_knob_store(dev, buf, count,				\
-			       &bosh_dev_from_device(dev)->name, min, max); \
-}									\
-static DEVICE_ATTR_RW(name)
-
-BOSH_KNOB(shrinker_enabled, 0, 1);
-BOSH_KNOB(writeback, 0, 1);
-BOSH_KNOB(swap_reserve_mb, 0, BOSH_KNOB_MB_MAX);
-BOSH_KNOB(max_bo_mb, 1, BOSH_KNOB_MB_MAX);
-BOSH_KNOB(max_pinned_mb, 0, BOSH_KNOB_MB_MAX);
+static struct bosh_knob bosh_knobs[] = {
+	{
+		.attr = __ATTR(shrinker_enabled, 0644, bosh_knob_show, bosh_knob_store),
+		.offset = offsetof(struct bosh_device, shrinker_enabled),
+		.min = 0,
+		.max = 1,
+	},
+	{
+		.attr = __ATTR(writeback, 0644, bosh_knob_show, bosh_knob_store),
+		.offset = offsetof(struct bosh_device, writeback),
+		.min = 0,
+		.max = 1,
+	},
+	{
+		.attr = __ATTR(swap_reserve_mb, 0644, bosh_knob_show, bosh_knob_store),
+		.offset = offsetof(struct bosh_device, swap_reserve_mb),
+		.min = 0,
+		.max = BOSH_KNOB_MB_MAX,
+	},
+	{
+		.attr = __ATTR(max_bo_mb, 0644, bosh_knob_show, bosh_knob_store),
+		.offset = offsetof(struct bosh_device, max_bo_mb),
+		.min = 1,
+		.max = BOSH_KNOB_MB_MAX,
+	},
+	{
+		.attr = __ATTR(max_pinned_mb, 0644, bosh_knob_show, bosh_knob_store),
+		.offset = offsetof(struct bosh_device, max_pinned_mb),
+		.min = 0,
+		.max = BOSH_KNOB_MB_MAX,
+	},
+};
 
 static struct attribute *bosh_sysfs_attrs[] = {
-	&dev_attr_shrinker_enabled.attr,
-	&dev_attr_writeback.attr,
-	&dev_attr_swap_reserve_mb.attr,
-	&dev_attr_max_bo_mb.attr,
-	&dev_attr_max_pinned_mb.attr,
+	&bosh_knobs[0].attr.attr,
+	&bosh_knobs[1].attr.attr,
+	&bosh_knobs[2].attr.attr,
+	&bosh_knobs[3].attr.attr,
+	&bosh_knobs[4].attr.attr,
 	NULL
 };
 

@@ -155,13 +155,13 @@ struct drm_bosh_bo_busy {
 };
 
 /** The BO was marked DONTNEED. */
-#define BOSH_BO_DONTNEED	(1 << 0)
+#define BOSH_BO_DONTNEED	0x1
 /** The BO was purged: its content is gone. */
-#define BOSH_BO_PURGED		(1 << 1)
+#define BOSH_BO_PURGED		0x2
 /** The BO is pinned. */
-#define BOSH_BO_PINNED		(1 << 2)
+#define BOSH_BO_PINNED		0x4
 /** The BO has unsignalled fences. */
-#define BOSH_BO_BUSY		(1 << 3)
+#define BOSH_BO_BUSY		0x8
 
 /**
  * struct drm_bosh_bo_info - query a BO
