@@ -89,7 +89,7 @@ static void bosh_bo_free(struct drm_gem_object *obj)
 	struct bosh_device *bdev = bo->bdev;
 
 	spin_lock(&bdev->lru_lock);
-	list_del(&bo->lru);
+	list_del(&bo->lru.node);
 	spin_unlock(&bdev->lru_lock);
 
 	bosh_bo_resident_add(bo, -(long)bo->nr_resident);
@@ -225,7 +225,7 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 	bosh_stat_add(bdev, BOSH_STAT_PAGES_TOTAL, bo->npages);
 
 	spin_lock(&bdev->lru_lock);
-	list_add_tail(&bo->lru, &bdev->bos);
+	list_add_tail(&bo->lru.node, &bdev->bos);
 	spin_unlock(&bdev->lru_lock);
 	return bo;
 }
@@ -235,7 +235,7 @@ static void bosh_bo_touch(struct bosh_bo *bo)
 	struct bosh_device *bdev = bo->bdev;
 
 	spin_lock(&bdev->lru_lock);
-	list_move_tail(&bo->lru, &bdev->bos);
+	list_move_tail(&bo->lru.node, &bdev->bos);
 	spin_unlock(&bdev->lru_lock);
 }
 
@@ -393,9 +393,8 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		struct page *page;
 		void *vaddr;
 
-		ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
-		if (ret)
-			return ret;
+		if (dma_resv_lock_interruptible(bo->base.resv, NULL))
+			return -ERESTARTSYS;
 		if (bo->purged) {
 			ret = -ENODATA;
 		} else if (progress && !bosh_slot_is_page(bo->slots[i]) &&
@@ -569,16 +568,15 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
 }
 
 /**
- * bosh_bo_pin_locked() - take a pin; the caller checked the cap
- * @bo: the BO, its resv held
+ * bosh_bo_pin_locked() - take a pin
+ * @bo: the BO, its resv held; for a first pin the caller has already
+ *	added its pages to pages_pinned, against the cap
  */
 void bosh_bo_pin_locked(struct bosh_bo *bo)
 {
 	dma_resv_assert_held(bo->base.resv);
-	if (!bo->pin_count) {
+	if (!bo->pin_count)
 		bosh_bo_class_add(bo, -(long)bo->nr_resident);
-		bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_PINNED, bo->npages);
-	}
 	WRITE_ONCE(bo->pin_count, bo->pin_count + 1);
 }
 

@@ -52,11 +52,15 @@ DEFINE_SHOW_ATTRIBUTE(bosh_stats);
 static int bosh_objects_show(struct seq_file *m, void *unused)
 {
 	struct bosh_device *bdev = m->private;
+	struct bosh_lru_link *l;
 	struct bosh_bo *bo;
 
 	seq_puts(m, "id size resident backed_up madv pinned busy\n");
 	spin_lock(&bdev->lru_lock);
-	list_for_each_entry(bo, &bdev->bos, lru) {
+	list_for_each_entry(l, &bdev->bos, node) {
+		if (l->cursor)
+			continue;
+		bo = container_of(l, struct bosh_bo, lru);
 		seq_printf(m, "%u %zu %lu %lu %s %u %d\n", bo->id, bo->base.size,
 			   READ_ONCE(bo->nr_resident), READ_ONCE(bo->nr_backed_up),
 			   READ_ONCE(bo->purged) ? "purged" :

@@ -66,6 +66,7 @@ extern const char *const bosh_stat_names[BOSH_STAT_COUNT];
  * @fence_context: dma_fence context of BO_BUSY fences
  * @fence_seqno: last BO_BUSY seqno
  * @next_bo_id: last BO id handed out
+ * @walk_seq: number of the last purge or evict walk
  * @faults: fault-injection points
  * @debugfs_alias: the /sys/kernel/debug/bosh/bosh.N symlink
  */
@@ -88,8 +89,23 @@ struct bosh_device {
 	u64 fence_context;
 	atomic64_t fence_seqno;
 	atomic_t next_bo_id;
+	atomic64_t walk_seq;
 	struct bosh_faults faults;
 	struct dentry *debugfs_alias;
+};
+
+/**
+ * struct bosh_lru_link - an entry of &bosh_device.bos: a BO or a cursor
+ * @node: the list entry
+ * @cursor: a walker's position marker, not a BO
+ *
+ * Walkers keep a cursor in the list instead of taking BOs off it, so a
+ * concurrent walker (reclaim, evict, purge, debugfs objects) still sees
+ * every BO.
+ */
+struct bosh_lru_link {
+	struct list_head node;
+	bool cursor;
 };
 
 /**
@@ -108,11 +124,13 @@ struct bosh_device {
  * @madv: BOSH_MADV_*
  * @purged: the content was purged; the BO is dead
  * @id: device-unique number, for debugfs and tracepoints
+ * @walk_seq: the last purge or evict walk that visited the BO, under
+ *	&bosh_device.lru_lock
  */
 struct bosh_bo {
 	struct drm_gem_object base;
 	struct bosh_device *bdev;
-	struct list_head lru;
+	struct bosh_lru_link lru;
 	struct work_struct put_work;
 	pgoff_t npages;
 	unsigned long *slots;
@@ -124,6 +142,7 @@ struct bosh_bo {
 	unsigned int madv;
 	bool purged;
 	u32 id;
+	u64 walk_seq;
 };
 
 static inline struct bosh_device *to_bosh_device(struct drm_device *drm)
@@ -169,6 +188,8 @@ void bosh_bo_put_deferred(struct bosh_bo *bo);
 extern const struct vm_operations_struct bosh_bo_vm_ops;
 
 /* bosh_shrinker.c */
+struct bosh_bo *bosh_lru_next(struct bosh_device *bdev,
+			      struct bosh_lru_link *cursor);
 int bosh_shrinker_init(struct bosh_device *bdev);
 void bosh_shrinker_fini(struct bosh_device *bdev);
 unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev);

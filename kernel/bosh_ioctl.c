@@ -80,6 +80,8 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 		return -ENOENT;
 	if (check_add_overflow(args->offset, args->size, &end) || end > obj->size)
 		ret = -EINVAL;
+	else if (READ_ONCE(to_bosh_bo(obj)->purged))
+		ret = -ENODATA;
 	else
 		ret = bosh_bo_rw(to_bosh_bo(obj), args->op == BOSH_RW_WRITE,
 				 args->offset, args->size,
@@ -99,9 +101,11 @@ static struct bosh_bo *bosh_lookup_locked(struct drm_file *file, u32 handle,
 	if (!obj)
 		return NULL;
 	bo = to_bosh_bo(obj);
-	*err = dma_resv_lock_interruptible(obj->resv, NULL);
-	if (*err)
+	/* A signal while waiting: restart the call, as a restore would. */
+	if (dma_resv_lock_interruptible(obj->resv, NULL)) {
+		*err = -ERESTARTSYS;
 		goto out_put;
+	}
 	if (bo->purged && !allow_purged) {
 		*err = -ENODATA;
 		dma_resv_unlock(obj->resv);
@@ -177,21 +181,23 @@ static int bosh_ioctl_bo_pin(struct drm_device *drm, void *data,
 			ret = -EINVAL;
 		goto out;
 	}
+	/* The first pin reserves its pages against the cap before it sleeps. */
 	if (!bo->pin_count) {
 		mutex_lock(&bdev->limits_lock);
 		cap = (long)bdev->max_pinned_mb << (20 - PAGE_SHIFT);
 		if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages > cap)
 			ret = -ENOSPC;
+		else
+			bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, bo->npages);
 		mutex_unlock(&bdev->limits_lock);
 		if (ret)
 			goto out;
 	}
 	ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
-	if (!ret) {
-		mutex_lock(&bdev->limits_lock);
+	if (!ret)
 		bosh_bo_pin_locked(bo);
-		mutex_unlock(&bdev->limits_lock);
-	}
+	else if (!bo->pin_count)
+		bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
 out:
 	bosh_unlock_put(bo);
 	return ret;

@@ -52,25 +52,55 @@ static unsigned long bosh_shrinker_count(struct shrinker *shrinker,
 	return bosh_shrinker_count_pages(shrinker->private_data) ?: SHRINK_EMPTY;
 }
 
-/* One pass over the BOs in LRU order, trylocking each. */
+/**
+ * bosh_lru_next() - the next BO after a walker's cursor
+ * @bdev: the device, its lru_lock held
+ * @cursor: the walker's cursor, in &bosh_device.bos
+ *
+ * Moves the cursor past the BO it returns, skipping other cursors.
+ *
+ * Return: the BO, or NULL at the end of the list.
+ */
+struct bosh_bo *bosh_lru_next(struct bosh_device *bdev,
+			      struct bosh_lru_link *cursor)
+{
+	struct list_head *pos;
+
+	lockdep_assert_held(&bdev->lru_lock);
+	for (pos = cursor->node.next; pos != &bdev->bos; pos = pos->next) {
+		struct bosh_lru_link *l = list_entry(pos, struct bosh_lru_link, node);
+
+		if (l->cursor)
+			continue;
+		list_move(&cursor->node, pos);
+		return container_of(l, struct bosh_bo, lru);
+	}
+	return NULL;
+}
+
+/*
+ * One pass over the BOs, least recently used first, trylocking each.
+ * A BO used during the walk moves to the tail and may be met again: the
+ * walk is bounded by the number of BOs when it started.
+ */
 static long bosh_shrink_pass(struct bosh_device *bdev,
 			     enum bosh_shrink_mode mode, long nr_to_free,
 			     gfp_t gfp)
 {
-	LIST_HEAD(todo);
-	long freed = 0;
+	struct bosh_lru_link cursor = { .cursor = true };
+	long freed = 0, budget = bosh_stat_read(bdev, BOSH_STAT_BOS) + 1;
+	bool purge = mode == BOSH_SHRINK_PURGE;
+	struct bosh_bo *bo;
+	int err;
 
 	spin_lock(&bdev->lru_lock);
-	list_splice_init(&bdev->bos, &todo);
-	while (freed < nr_to_free && !list_empty(&todo)) {
-		struct bosh_bo *bo = list_first_entry(&todo, struct bosh_bo, lru);
-		bool purge = mode == BOSH_SHRINK_PURGE;
-		int err;
-
-		list_move_tail(&bo->lru, &bdev->bos);
+	list_add(&cursor.node, &bdev->bos);
+	while (freed < nr_to_free && budget-- > 0 &&
+	       (bo = bosh_lru_next(bdev, &cursor))) {
 		if (READ_ONCE(bo->pin_count) || READ_ONCE(bo->purged) ||
 		    purge != (READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED) ||
-		    !READ_ONCE(bo->nr_resident))
+		    !(READ_ONCE(bo->nr_resident) ||
+		      (purge && READ_ONCE(bo->nr_backed_up))))
 			continue;
 		if (!kref_get_unless_zero(&bo->base.refcount))
 			continue;
@@ -79,20 +109,18 @@ static long bosh_shrink_pass(struct bosh_device *bdev,
 		if (!dma_resv_trylock(bo->base.resv)) {
 			bosh_stat_add(bdev, BOSH_STAT_SKIPPED_LOCKED_TOTAL, 1);
 		} else {
-			if (!bosh_bo_is_idle(bo)) {
+			if (!bosh_bo_is_idle(bo))
 				bosh_stat_add(bdev, BOSH_STAT_SKIPPED_BUSY_TOTAL, 1);
-			} else {
+			else
 				freed += bosh_bo_shrink_locked(bo, mode,
 							       nr_to_free - freed,
 							       gfp, &err);
-			}
 			dma_resv_unlock(bo->base.resv);
 		}
 		bosh_bo_put_deferred(bo);
 		spin_lock(&bdev->lru_lock);
 	}
-	/* BOs not visited are older than those moved to the tail. */
-	list_splice(&todo, &bdev->bos);
+	list_del(&cursor.node);
 	spin_unlock(&bdev->lru_lock);
 	return freed;
 }
@@ -175,18 +203,22 @@ unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 static long bosh_walk_bos_waiting(struct bosh_device *bdev,
 				  enum bosh_shrink_mode mode)
 {
-	LIST_HEAD(todo);
+	struct bosh_lru_link cursor = { .cursor = true };
+	u64 walk = atomic64_inc_return(&bdev->walk_seq);
+	struct bosh_bo *bo;
 	long freed = 0;
 	int err = 0;
 
 	spin_lock(&bdev->lru_lock);
-	list_splice_init(&bdev->bos, &todo);
-	while (!list_empty(&todo)) {
-		struct bosh_bo *bo = list_first_entry(&todo, struct bosh_bo, lru);
+	list_add(&cursor.node, &bdev->bos);
+	while ((bo = bosh_lru_next(bdev, &cursor))) {
 		int shrink_err = 0;
 		long ret;
 
-		list_move_tail(&bo->lru, &bdev->bos);
+		/* A BO used meanwhile moved to the tail: visit it once. */
+		if (bo->walk_seq == walk)
+			continue;
+		bo->walk_seq = walk;
 		if (!kref_get_unless_zero(&bo->base.refcount))
 			continue;
 		spin_unlock(&bdev->lru_lock);
@@ -211,7 +243,7 @@ static long bosh_walk_bos_waiting(struct bosh_device *bdev,
 		if (err == -ERESTARTSYS || err == -EINTR)
 			break;
 	}
-	list_splice(&todo, &bdev->bos);
+	list_del(&cursor.node);
 	spin_unlock(&bdev->lru_lock);
 	return err ? err : freed;
 }

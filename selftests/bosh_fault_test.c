@@ -298,6 +298,8 @@ static void core_faults_all_gfp(int on)
 	bosh_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", on ? "N" : "Y");
 	bosh_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", on ? "N" : "Y");
 	bosh_write_file("/sys/kernel/debug/fail_page_alloc/min-order", on ? "0" : "1");
+	/* BO pages are GFP_HIGHUSER: __GFP_HIGHMEM is set even on x86-64. */
+	bosh_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", on ? "N" : "Y");
 }
 
 TEST_F(fault, fail_nth_sweep_create)

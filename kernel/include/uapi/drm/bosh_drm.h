@@ -25,8 +25,8 @@ extern "C" {
  * struct drm_bosh_bo_create - create a buffer object
  *
  * Pages are populated lazily, on first fault, BO_RW or BO_VALIDATE.
- * Errors: EINVAL (@size zero or not a page multiple, @flags or @pad
- * not zero), ENOSPC (the device's ``max_bo_mb`` cap would be exceeded),
+ * Errors: EINVAL (@size zero or not a page multiple, @flags not zero),
+ * ENOSPC (the device's ``max_bo_mb`` cap would be exceeded),
  * ENOMEM.
  */
 struct drm_bosh_bo_create {
@@ -62,10 +62,10 @@ struct drm_bosh_bo_mmap_offset {
  * struct drm_bosh_bo_rw - read or write a range of a BO
  *
  * Restores backed-up pages on the way. Errors: ENOENT, EINVAL (bad
- * @op, @pad, or a range past the end or overflowing), EFAULT (bad
- * @data), ENODATA (the BO was purged), ENOMEM, EIO (the backup store
- * could not be read), EINTR (interrupted: pages restored so far stay
- * resident; retry).
+ * @op, or a range past the end or overflowing), EFAULT (bad @data: the
+ * whole user range is checked first, so nothing changes), ENODATA
+ * (the BO was purged), ENOMEM, EIO (the backup store could not be read),
+ * EINTR (interrupted: pages restored so far stay resident; retry).
  */
 struct drm_bosh_bo_rw {
 	/** @handle: the BO. */

@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bosh under real memory pressure: BOs worth twice the guest's RAM,
+ * touched in random order through mmap, BO_RW and BO_VALIDATE while the
+ * mm reclaims, with stress-ng, injected faults and signals, and several
+ * workers at once. Every retained BO's content is checked; each worker
+ * runs in its own process whose exit status shows an OOM kill.
+ *
+ * Run in a small guest with swap on a disk, e.g.
+ *   scripts/vm-run --mem 640M --swap 3G --devices 2 -- ...
+ * BOSH_PRESSURE_SECONDS bounds each random phase (default 30).
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "bosh_lib.h"
+#include "kselftest_harness.h"
+
+#define BO_PAGES	2048		/* 8 MiB BOs */
+#define MAX_BOS		1024
+
+struct bo_model {
+	uint32_t handle;
+	uint32_t gen;
+	int dontneed;
+	char *map;
+};
+
+struct workload {
+	int dev;
+	int fd;
+	uint64_t seed;
+	uint32_t nbos;
+	struct bo_model bo[MAX_BOS];
+	unsigned int seconds;
+	int retry_eio;		/* faults injected: retry restores */
+	uint64_t ops, purged_seen, bad;
+};
+
+static uint64_t mem_total_kib(void)
+{
+	char line[128];
+	uint64_t kib = 0;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static unsigned int pressure_seconds(void)
+{
+	const char *s = getenv("BOSH_PRESSURE_SECONDS");
+
+	return s && atoi(s) > 0 ? atoi(s) : 30;
+}
+
+static uint64_t rnd(uint64_t *s)
+{
+	*s = bosh_mix(*s);
+	return *s;
+}
+
+/* Retry a call that may fail by injection or interruption. */
+static int retry(struct workload *w, int ret_first, int (*fn)(struct workload *, uint32_t),
+		 uint32_t i)
+{
+	int ret = ret_first, tries = 0;
+
+	while ((ret == -EIO || ret == -ENOMEM || ret == -EINTR) && w->retry_eio &&
+	       tries++ < 1000)
+		ret = fn(w, i);
+	return ret;
+}
+
+static int do_validate(struct workload *w, uint32_t i)
+{
+	return bosh_ioctl_once(w->fd, DRM_IOCTL_BOSH_BO_VALIDATE,
+			       &(struct drm_bosh_bo_validate){ .handle = w->bo[i].handle });
+}
+
+static int do_check(struct workload *w, uint32_t i)
+{
+	static __thread char *buf;
+	int ret;
+
+	if (!buf)
+		buf = malloc(BO_PAGES * BOSH_PAGE);
+	ret = bosh_ioctl_once(w->fd, DRM_IOCTL_BOSH_BO_RW, &(struct drm_bosh_bo_rw){
+		.handle = w->bo[i].handle, .op = BOSH_RW_READ,
+		.size = BO_PAGES * BOSH_PAGE, .data = (uintptr_t)buf });
+	if (!ret && bosh_pattern_check(buf, BO_PAGES, w->seed, i, w->bo[i].gen))
+		w->bad++;
+	return ret;
+}
+
+static int do_write(struct workload *w, uint32_t i)
+{
+	static __thread char *buf;
+
+	if (!buf)
+		buf = malloc(BO_PAGES * BOSH_PAGE);
+	bosh_pattern_fill(buf, BO_PAGES, w->seed, i, w->bo[i].gen);
+	return bosh_ioctl_once(w->fd, DRM_IOCTL_BOSH_BO_RW, &(struct drm_bosh_bo_rw){
+		.handle = w->bo[i].handle, .op = BOSH_RW_WRITE,
+		.size = BO_PAGES * BOSH_PAGE, .data = (uintptr_t)buf });
+}
+
+static __thread sigjmp_buf sigbus_jmp;
+static __thread volatile int sigbus_armed;
+
+static void on_sigbus(int sig)
+{
+	if (sigbus_armed)
+		siglongjmp(sigbus_jmp, 1);
+	abort();
+}
+
+/* Check a few pages through the mapping; faults restore them. */
+static int do_mmap_check(struct workload *w, uint32_t i, uint64_t *s)
+{
+	struct bo_model *b = &w->bo[i];
+	int k;
+
+	if (!b->map) {
+		b->map = bosh_mmap(w->fd, b->handle, BO_PAGES * BOSH_PAGE, MAP_SHARED);
+		if (b->map == MAP_FAILED) {
+			b->map = NULL;
+			return -errno;
+		}
+	}
+	sigbus_armed = 1;
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		sigbus_armed = 0;
+		return -EFAULT;		/* SIGBUS: purged, or an injected failure */
+	}
+	for (k = 0; k < 8; k++) {
+		uint64_t p = rnd(s) % BO_PAGES;
+
+		if (bosh_pattern_check_at(b->map + p * BOSH_PAGE, p, 1, w->seed, i, b->gen))
+			w->bad++;
+	}
+	sigbus_armed = 0;
+	return 0;
+}
+
+static int bo_purged(struct workload *w, uint32_t i)
+{
+	struct drm_bosh_bo_info info;
+
+	return !bosh_info(w->fd, w->bo[i].handle, &info) && (info.flags & BOSH_BO_PURGED);
+}
+
+/* A call on a DONTNEED BO may find it purged: that is the contract. */
+static int handle_result(struct workload *w, uint32_t i, int ret)
+{
+	if (!ret)
+		return 0;
+	if (w->bo[i].dontneed && bo_purged(w, i)) {
+		w->purged_seen++;
+		return 0;
+	}
+	printf("# bo %u op failed: %d (%s)\n", i, ret, strerror(-ret));
+	return ret;
+}
+
+static int workload_setup(struct workload *w, uint64_t bytes)
+{
+	uint32_t i;
+	int ret;
+
+	w->nbos = bytes / (BO_PAGES * BOSH_PAGE);
+	if (w->nbos > MAX_BOS)
+		w->nbos = MAX_BOS;
+	printf("# %u BOs of %lu MiB (%lu MiB) on bosh.%d\n", w->nbos,
+	       BO_PAGES * BOSH_PAGE >> 20, (w->nbos * BO_PAGES * BOSH_PAGE) >> 20, w->dev);
+	for (i = 0; i < w->nbos; i++) {
+		ret = bosh_create(w->fd, BO_PAGES * BOSH_PAGE, &w->bo[i].handle);
+		if (ret)
+			return ret;
+		ret = retry(w, do_write(w, i), do_write, i);
+		if (ret)
+			return ret;
+		/* Every 8th BO may be purged. */
+		if (i % 8 == 7) {
+			w->bo[i].dontneed = 1;
+			ret = bosh_madvise(w->fd, w->bo[i].handle, BOSH_MADV_DONTNEED, NULL);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+/* Random rounds bounded by time; then every retained BO is checked. */
+static int workload_run(struct workload *w)
+{
+	uint64_t s = w->seed ^ 0x5eed;
+	time_t end = time(NULL) + w->seconds;
+	uint32_t i, retained = 0;
+	int ret;
+
+	while (time(NULL) < end) {
+		i = rnd(&s) % w->nbos;
+		switch (rnd(&s) % 4) {
+		case 0:
+			ret = retry(w, do_validate(w, i), do_validate, i);
+			break;
+		case 1:
+			ret = retry(w, do_check(w, i), do_check, i);
+			break;
+		case 2:
+			ret = do_mmap_check(w, i, &s);
+			if (ret == -EFAULT && !(w->bo[i].dontneed && bo_purged(w, i))) {
+				ret = w->retry_eio ? 0 : ret;	/* injected restore failure */
+			}
+			break;
+		default:
+			if (w->bo[i].dontneed) {
+				ret = 0;
+				break;
+			}
+			w->bo[i].gen++;
+			ret = retry(w, do_write(w, i), do_write, i);
+			break;
+		}
+		if (handle_result(w, i, ret))
+			return ret;
+		w->ops++;
+	}
+	w->retry_eio = 1;	/* the final check may still meet injected faults */
+	for (i = 0; i < w->nbos; i++) {
+		uint32_t r;
+
+		ret = retry(w, do_check(w, i), do_check, i);
+		if (handle_result(w, i, ret))
+			return ret;
+		ret = bosh_madvise(w->fd, w->bo[i].handle, BOSH_MADV_WILLNEED, &r);
+		if (ret)
+			return ret;
+		if (!w->bo[i].dontneed && !r) {
+			printf("# bo %u: WILLNEED BO reported purged\n", i);
+			return -EINVAL;
+		}
+		if (r != !bo_purged(w, i)) {
+			printf("# bo %u: retained %u disagrees with BO_INFO\n", i, r);
+			return -EINVAL;
+		}
+		retained += r;
+	}
+	printf("# bosh.%d: %lu ops, %u/%u BOs retained, %lu purged seen, %lu bad pages\n",
+	       w->dev, w->ops, retained, w->nbos, w->purged_seen, w->bad);
+	return w->bad ? -EBADMSG : 0;
+}
+
+/* The worker the signal storm aims at, while one runs. */
+static volatile pid_t storm_target;
+
+/* Runs the workload in a child: an OOM kill shows as SIGKILL. */
+static int run_child(int dev, uint64_t bytes, unsigned int seconds, int faults,
+		     int *killed)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		struct sigaction sa = { .sa_handler = on_sigbus, .sa_flags = SA_NODEFER };
+		struct workload *w = calloc(1, sizeof(*w));
+
+		sigaction(SIGBUS, &sa, NULL);
+		bosh_write_file("/proc/self/oom_score_adj", "1000");
+		w->dev = dev;
+		w->fd = bosh_open(dev);
+		w->seed = bosh_seed() + dev;
+		w->seconds = seconds;
+		w->retry_eio = faults;
+		if (w->fd < 0)
+			_exit(3);
+		if (workload_setup(w, bytes)) {
+			printf("# setup failed: %s\n", strerror(errno));
+			_exit(2);
+		}
+		_exit(workload_run(w) ? 1 : 0);
+	}
+	storm_target = pid;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	storm_target = 0;
+	*killed = WIFSIGNALED(status);
+	if (*killed)
+		printf("# worker killed by signal %d\n", WTERMSIG(status));
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* A reclaim pass may hold the last reference for a moment: wait for it. */
+static long bos_after_close(int dev)
+{
+	long bos = bosh_stat(dev, "bos");
+	int i;
+
+	for (i = 0; i < 100 && bos > 0; i++) {
+		usleep(100000);
+		bos = bosh_stat(dev, "bos");
+	}
+	return bos;
+}
+
+FIXTURE(pressure) {
+	uint64_t ram;
+};
+
+FIXTURE_SETUP(pressure)
+{
+	int fd = bosh_open(0);
+
+	ASSERT_LE(0, fd);
+	close(fd);
+	bosh_write_file("/proc/self/oom_score_adj", "-1000");
+	self->ram = mem_total_kib() << 10;
+	ASSERT_LT(0, self->ram);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "1"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", "64"));
+}
+
+FIXTURE_TEARDOWN(pressure)
+{
+	bosh_sysfs_write(0, "shrinker_enabled", "1");
+	bosh_sysfs_write(0, "swap_reserve_mb", "128");
+	bosh_sysfs_write(0, "writeback", "0");
+}
+
+TEST_F_TIMEOUT(pressure, overcommit_twice_ram, 1200)
+{
+	int killed = 0;
+
+	EXPECT_EQ(0, run_child(0, 2 * self->ram, pressure_seconds(), 0, &killed));
+	EXPECT_EQ(0, killed);
+	EXPECT_LT(0, bosh_stat(0, "backed_up_total"));
+	EXPECT_EQ(0, bos_after_close(0));
+}
+
+TEST_F_TIMEOUT(pressure, overcommit_with_writeback, 1200)
+{
+	int killed = 0;
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	EXPECT_EQ(0, run_child(0, 2 * self->ram, pressure_seconds() / 2, 0, &killed));
+	EXPECT_EQ(0, killed);
+	EXPECT_LT(0, bosh_stat(0, "written_back_total"));
+}
+
+/* Negative control: without the shrinker the same run cannot succeed. */
+TEST_F_TIMEOUT(pressure, shrinker_disabled_overcommit_fails, 1200)
+{
+	int killed = 0, ret;
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "0"));
+	ret = run_child(0, 2 * self->ram, 1, 0, &killed);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "1"));
+	TH_LOG("without the shrinker: status %d, killed %d", ret, killed);
+	EXPECT_NE(0, ret);
+	EXPECT_EQ(0, bos_after_close(0));
+}
+
+/* stress-ng exit codes: 0 ok; anything else is a failure, never a skip. */
+static const char *stress_ng_status(int st)
+{
+	switch (st) {
+	case 0: return "success";
+	case 1: return "failure";
+	case 2: return "a stressor failed";
+	case 3: return "a stressor had no resources";
+	case 4: return "a stressor was not implemented";
+	case 5: return "killed by a signal";
+	case 6: return "untrustworthy metrics";
+	default: return "unknown";
+	}
+}
+
+TEST_F_TIMEOUT(pressure, stress_ng_alongside, 1200)
+{
+	unsigned int secs = pressure_seconds();
+	char cmd[512];
+	int killed = 0, st;
+	pid_t pid;
+
+	if (system("command -v stress-ng >/dev/null 2>&1"))
+		SKIP(return, "stress-ng not installed");
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		/* Sized to fit beside the BOs' working set: they need not OOM. */
+		snprintf(cmd, sizeof(cmd),
+			 "exec stress-ng --temp-path /tmp --vm 1 --vm-bytes %luM --vm-keep "
+			 "--page-in --pageswap 1 --oomable -t %us --quiet",
+			 (unsigned long)(self->ram >> 20) / 4, secs + 60);
+		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		_exit(127);
+	}
+	EXPECT_EQ(0, run_child(0, 3 * self->ram / 2, secs, 0, &killed));
+	EXPECT_EQ(0, killed);
+	kill(pid, SIGINT);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	TH_LOG("stress-ng: %s", WIFEXITED(st) ? stress_ng_status(WEXITSTATUS(st)) : "signalled");
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+static int fault_point(const char *point, const char *knob, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/bosh.0/%s/%s", point, knob);
+	return bosh_write_file(path, val);
+}
+
+static void faults_low(int on)
+{
+	static const char *const points[] = { "fail_backup", "fail_restore", "fail_alloc" };
+	unsigned int i;
+
+	for (i = 0; i < 3; i++) {
+		fault_point(points[i], "verbose", "0");
+		fault_point(points[i], "times", on ? "-1" : "1");
+		fault_point(points[i], "probability", on ? "1" : "0");
+	}
+}
+
+static volatile sig_atomic_t storm_stop;
+
+static void *signal_storm(void *arg)
+{
+	while (!storm_stop) {
+		if (storm_target > 0)
+			kill(storm_target, SIGUSR1);
+		usleep(500);
+	}
+	return NULL;
+}
+
+static void on_usr1(int sig)
+{
+}
+
+TEST_F_TIMEOUT(pressure, faults_and_signals_under_pressure, 1200)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
+	int killed = 0, ret;
+	pthread_t t;
+
+	if (access("/sys/kernel/debug/dri/bosh.0/fail_restore", F_OK))
+		SKIP(return, "no fault injection in this kernel");
+	sigaction(SIGUSR1, &sa, NULL);
+	faults_low(1);
+	/* The worker inherits the SA_RESTART handler; the storm targets it. */
+	storm_stop = 0;
+	pthread_create(&t, NULL, signal_storm, NULL);
+	ret = run_child(0, 2 * self->ram, pressure_seconds(), 1, &killed);
+	storm_stop = 1;
+	pthread_join(t, NULL);
+	faults_low(0);
+	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, killed);
+	TH_LOG("backup errors %ld, restore errors %ld, interrupted %ld",
+	       bosh_stat(0, "backup_errors_total"), bosh_stat(0, "restore_errors_total"),
+	       bosh_stat(0, "restore_interrupted_total"));
+}
+
+struct shrinker_loop {
+	volatile int stop;
+	int dev;
+	long loops;
+};
+
+static void *shrink_loop(void *p)
+{
+	struct shrinker_loop *l = p;
+
+	while (!l->stop) {
+		bosh_debugfs_write(l->dev, "shrink", "4096");
+		bosh_debugfs_write(l->dev, l->loops % 5 ? "purge" : "evict", "1");
+		l->loops++;
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(pressure, concurrent_workers_two_devices, 1200)
+{
+	struct shrinker_loop l0 = { .dev = 0 }, l1 = { .dev = 1 };
+	int ndev = bosh_open(1) >= 0 ? 2 : 1;
+	int killed[4] = { 0 }, st[4], k;
+	pthread_t t0, t1;
+	pid_t pid[4];
+
+	pthread_create(&t0, NULL, shrink_loop, &l0);
+	if (ndev > 1)
+		pthread_create(&t1, NULL, shrink_loop, &l1);
+	for (k = 0; k < 4; k++) {
+		pid[k] = fork();
+		ASSERT_LE(0, pid[k]);
+		if (!pid[k])
+			_exit(run_child(k % ndev, self->ram / 4, pressure_seconds() / 2, 0,
+					&killed[k]) || killed[k]);
+	}
+	for (k = 0; k < 4; k++) {
+		ASSERT_EQ(pid[k], waitpid(pid[k], &st[k], 0));
+		EXPECT_TRUE(WIFEXITED(st[k]) && !WEXITSTATUS(st[k]))
+			TH_LOG("worker %d status %#x", k, st[k]);
+	}
+	l0.stop = l1.stop = 1;
+	pthread_join(t0, NULL);
+	if (ndev > 1)
+		pthread_join(t1, NULL);
+	TH_LOG("%d devices, shrink loops %ld + %ld", ndev, l0.loops, l1.loops);
+	EXPECT_EQ(0, bos_after_close(0));
+}
+
+TEST_HARNESS_MAIN
