@@ -175,6 +175,30 @@ static struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj,
 	return drm_gem_dmabuf_export(obj->dev, &exp_info);
 }
 
+/**
+ * bosh_bo_prime_import() - import a dma-buf
+ * @dev: the importing device
+ * @dma_buf: the buffer
+ *
+ * A BO exported by this device comes back as the same object (bosh uses
+ * its own dma_buf_ops, so the core cannot tell). Anything else goes
+ * through attach, which bosh's exporter refuses with -ENOSYS: no importer
+ * can pin a BO yet.
+ *
+ * Return: the object or an ERR_PTR().
+ */
+struct drm_gem_object *bosh_bo_prime_import(struct drm_device *dev,
+					    struct dma_buf *dma_buf)
+{
+	struct drm_gem_object *obj = dma_buf->priv;
+
+	if (dma_buf->ops == &bosh_dmabuf_ops && obj->dev == dev) {
+		drm_gem_object_get(obj);
+		return obj;
+	}
+	return drm_gem_prime_import(dev, dma_buf);
+}
+
 static void bosh_bo_put_work(struct work_struct *work)
 {
 	drm_gem_object_put(&container_of(work, struct bosh_bo, put_work)->base);

@@ -43,6 +43,7 @@ static const struct drm_driver bosh_drm_driver = {
 	.num_ioctls = BOSH_NUM_IOCTLS,
 	.fops = &bosh_fops,
 	.show_fdinfo = bosh_show_fdinfo,
+	.gem_prime_import = bosh_bo_prime_import,
 	.name = "bosh",
 	.desc = "buffer-object shrinker test device",
 	.date = "20261122",

@@ -185,6 +185,8 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
 void bosh_bo_pin_locked(struct bosh_bo *bo);
 void bosh_bo_unpin_locked(struct bosh_bo *bo);
 void bosh_bo_put_deferred(struct bosh_bo *bo);
+struct drm_gem_object *bosh_bo_prime_import(struct drm_device *dev,
+					    struct dma_buf *dma_buf);
 extern const struct vm_operations_struct bosh_bo_vm_ops;
 
 /* bosh_shrinker.c */

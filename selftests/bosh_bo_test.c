@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <dirent.h>
 
 #include "bosh_lib.h"
 #include "kselftest_harness.h"
@@ -561,6 +562,132 @@ TEST_F(bo, counters_zero_after_close)
 	EXPECT_EQ(0, bosh_stat(0, "pages_pinned"));
 	EXPECT_EQ(0, bosh_stat(0, "pages_shrinkable"));
 	EXPECT_EQ(0, bosh_stat(0, "store_pages"));
+}
+
+/* 256 MiB through backup and restore, without and with writeback. */
+static void large_bo_round_trip(struct __test_metadata *_metadata, int fd,
+				uint64_t seed, int writeback)
+{
+	const uint64_t n = 65536, chunk = 4096;
+	long written = bosh_stat(0, "written_back_total");
+	struct drm_bosh_bo_info info;
+	char *buf = malloc(chunk * BOSH_PAGE);
+	uint64_t off, bad = 0;
+	uint32_t h;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", writeback ? "1" : "0"));
+	ASSERT_EQ(0, bosh_create(fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_validate(fd, h));
+	for (off = 0; off < n; off += chunk) {
+		uint64_t i;
+
+		for (i = 0; i < chunk; i++)
+			bosh_pattern_page(buf + i * BOSH_PAGE, seed, h, off + i, writeback);
+		ASSERT_EQ(0, bosh_rw(fd, h, BOSH_RW_WRITE, off * BOSH_PAGE,
+				     chunk * BOSH_PAGE, buf));
+	}
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	if (writeback)
+		EXPECT_LT(written, bosh_stat(0, "written_back_total"));
+	ASSERT_EQ(0, bosh_validate(fd, h));
+	for (off = 0; off < n; off += chunk) {
+		ASSERT_EQ(0, bosh_rw(fd, h, BOSH_RW_READ, off * BOSH_PAGE,
+				     chunk * BOSH_PAGE, buf));
+		bad += bosh_pattern_check_at(buf, off, chunk, seed, h, writeback);
+	}
+	EXPECT_EQ(0, bad);
+	EXPECT_EQ(0, bosh_close_bo(fd, h));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	free(buf);
+}
+
+TEST_F_TIMEOUT(bo, large_bo_256m_backup_restore, 900)
+{
+	large_bo_round_trip(_metadata, self->fd, self->seed, 0);
+}
+
+TEST_F_TIMEOUT(bo, large_bo_256m_writeback_restore, 900)
+{
+	large_bo_round_trip(_metadata, self->fd, self->seed, 1);
+}
+
+TEST_F(bo, prime_export_import)
+{
+	uint64_t n = 16, seed = self->seed;
+	struct drm_prime_handle exp = { 0 }, imp = { 0 };
+	struct drm_bosh_bo_info info;
+	int fd2 = bosh_open(0), other = bosh_open(1);
+	uint32_t h;
+	void *map;
+
+	ASSERT_LE(0, fd2);
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	exp.handle = h;
+	exp.flags = DRM_CLOEXEC | DRM_RDWR;
+	ASSERT_EQ(0, bosh_ioctl(self->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp));
+	/* No CPU mapping through the dma-buf: it would escape the zap. */
+	map = mmap(NULL, n * BOSH_PAGE, PROT_READ, MAP_SHARED, exp.fd, 0);
+	EXPECT_EQ(MAP_FAILED, map);
+	/* Another client of the same device gets the same BO. */
+	imp.fd = exp.fd;
+	ASSERT_EQ(0, bosh_ioctl(fd2, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	EXPECT_EQ(0, bosh_check_bo(fd2, imp.handle, n, seed, h, 0));
+	/* A foreign importer cannot attach, so it cannot pin. */
+	if (other >= 0) {
+		imp.handle = 0;
+		EXPECT_NE(0, bosh_ioctl(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
+		close(other);
+	}
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
+	close(exp.fd);
+	close(fd2);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+TEST_F(bo, shrinker_debugfs_count_and_scan)
+{
+	uint64_t n = 256, seed = self->seed;
+	char path[PATH_MAX], line[128];
+	long count = 0, freed_before;
+	struct dirent *de;
+	uint32_t h;
+	DIR *d;
+	FILE *f;
+
+	d = opendir("/sys/kernel/debug/shrinker");
+	if (!d)
+		SKIP(return, "no CONFIG_SHRINKER_DEBUG");
+	while ((de = readdir(d)) && strncmp(de->d_name, "bosh.0-", 7))
+		;
+	ASSERT_NE(NULL, de);
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	snprintf(path, sizeof(path), "/sys/kernel/debug/shrinker/%s/count", de->d_name);
+	f = fopen(path, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		long a, b;
+
+		if (sscanf(line, "%ld %ld", &a, &b) == 2)
+			count += b;
+	}
+	fclose(f);
+	EXPECT_EQ(bosh_stat(0, "pages_shrinkable"), count);
+	EXPECT_EQ((long)n, count);
+	/* The scan file runs the scan with plain GFP_KERNEL. */
+	freed_before = bosh_stat(0, "freed_total");
+	snprintf(path, sizeof(path), "/sys/kernel/debug/shrinker/%s/scan", de->d_name);
+	closedir(d);
+	ASSERT_EQ(0, bosh_write_file(path, "0 64"));
+	EXPECT_LT(freed_before, bosh_stat(0, "freed_total"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
 TEST_HARNESS_MAIN

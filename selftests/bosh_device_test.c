@@ -120,36 +120,4 @@ TEST(debugfs_bad_writes_rejected)
 	EXPECT_EQ(scans, bosh_stat(0, "scans_total"));
 }
 
-TEST(shrinker_debugfs_count_matches_stats)
-{
-	char path[PATH_MAX], line[128];
-	struct dirent *de;
-	long count = -1;
-	DIR *d;
-	FILE *f;
-
-	d = opendir("/sys/kernel/debug/shrinker");
-	if (!d)
-		SKIP(return, "no CONFIG_SHRINKER_DEBUG");
-	while ((de = readdir(d))) {
-		if (!strncmp(de->d_name, "bosh.0-", 7))
-			break;
-	}
-	ASSERT_NE(NULL, de) TH_LOG("no shrinker named bosh.0-<id>");
-	snprintf(path, sizeof(path), "/sys/kernel/debug/shrinker/%s/count", de->d_name);
-	closedir(d);
-	f = fopen(path, "re");
-	ASSERT_NE(NULL, f);
-	/* Lines are "<memcg> <count>"; with no bosh pages the file is empty. */
-	count = 0;
-	while (fgets(line, sizeof(line), f)) {
-		long a, b;
-
-		if (sscanf(line, "%ld %ld", &a, &b) == 2)
-			count += b;
-	}
-	fclose(f);
-	EXPECT_EQ(bosh_stat(0, "pages_shrinkable"), count);
-}
-
 TEST_HARNESS_MAIN
