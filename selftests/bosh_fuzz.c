@@ -1892,7 +1892,8 @@ int main(int argc, char **argv)
 	}
 	dt = fz_now() - t0;
 	fz_restore_env();
-	printf("# %" PRIu64 " ops, %" PRIu64 " ioctls in %.1fs: %.0f ops/s\n",
+	/* In stress mode the ioctls were counted in the workers. */
+	printf("# %" PRIu64 " ops, %" PRIu64 " ioctls (parent view) in %.1fs: %.0f ops/s\n",
 	       fz.stress ? fz.step : fz.ops, fz.ioctls, dt, (fz.stress ? fz.step : fz.ops) / dt);
 	printf("fuzz: seed %" PRIu64 " iterations %" PRIu64 " steps %" PRIu64
 	       " digest %016" PRIx64 " %s\n", fz.seed, fz.iterations,
