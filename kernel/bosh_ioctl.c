@@ -111,6 +111,7 @@ static struct bosh_bo *bosh_lookup_locked(struct drm_file *file, u32 handle,
 		dma_resv_unlock(obj->resv);
 		goto out_put;
 	}
+	*err = 0;
 	return bo;
 
 out_put:
