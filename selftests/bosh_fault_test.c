@@ -237,6 +237,39 @@ TEST_F(fault, alloc_failure_populating_returns_enomem)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/* fail_function drives the ALLOW_ERROR_INJECTION functions directly. */
+TEST_F(fault, fail_function_backup_read)
+{
+	uint64_t n = 8, seed = self->seed;
+	const char *ff = "/sys/kernel/debug/fail_function";
+	struct drm_bosh_bo_info info;
+	char path[PATH_MAX];
+	uint32_t h;
+
+	snprintf(path, sizeof(path), "%s/inject", ff);
+	if (access(path, F_OK))
+		SKIP(return, "no CONFIG_FAIL_FUNCTION");
+	h = chunked_bo(_metadata, self->fd, n, seed, 8);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_write_file(path, "bosh_backup_read"));
+	snprintf(path, sizeof(path), "%s/bosh_backup_read/retval", ff);
+	ASSERT_EQ(0, bosh_write_file(path, "-5"));
+	snprintf(path, sizeof(path), "%s/verbose", ff);
+	bosh_write_file(path, "0");
+	snprintf(path, sizeof(path), "%s/times", ff);
+	bosh_write_file(path, "1");
+	snprintf(path, sizeof(path), "%s/probability", ff);
+	bosh_write_file(path, "100");
+	EXPECT_EQ(-EIO, bosh_validate(self->fd, h));
+	bosh_write_file(path, "0");
+	snprintf(path, sizeof(path), "%s/inject", ff);
+	EXPECT_EQ(0, bosh_write_file(path, "!bosh_backup_read"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 8));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 static sigjmp_buf fault_jmp;
 
 static void fault_sigbus(int sig)
