@@ -690,4 +690,48 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+TEST_F(bo, tracepoints_fire)
+{
+	const char *tr = "/sys/kernel/tracing";
+	uint64_t n = 32, seed = self->seed;
+	char path[PATH_MAX], line[512];
+	int seen[4] = { 0 };
+	uint32_t h;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/events/bosh/enable", tr);
+	if (access(path, F_OK))
+		SKIP(return, "no tracefs or no bosh events");
+	snprintf(path, sizeof(path), "%s/trace", tr);
+	bosh_write_file(path, "");
+	f = fopen(path, "w");
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "%s/events/bosh/enable", tr);
+	ASSERT_EQ(0, bosh_write_file(path, "1"));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "8"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_validate(self->fd, h));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, NULL));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	ASSERT_EQ(0, bosh_write_file(path, "0"));
+	snprintf(path, sizeof(path), "%s/trace", tr);
+	f = fopen(path, "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		seen[0] |= !!strstr(line, "bosh_shrink: dev=0");
+		seen[1] |= !!strstr(line, "bosh_backup: dev=0");
+		seen[2] |= !!strstr(line, "bosh_restore: dev=0");
+		seen[3] |= !!strstr(line, "bosh_purge: dev=0");
+	}
+	fclose(f);
+	EXPECT_TRUE(seen[0]);
+	EXPECT_TRUE(seen[1]);
+	EXPECT_TRUE(seen[2]);
+	EXPECT_TRUE(seen[3]);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 TEST_HARNESS_MAIN
