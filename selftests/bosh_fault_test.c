@@ -13,6 +13,10 @@
 #include "bosh_lib.h"
 #include "kselftest_harness.h"
 
+/* Under TCG, with KASAN, the harness default of 30 s is too short. */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 300
+
 #define FAULT_DIR "/sys/kernel/debug/dri/bosh.0"
 
 static int fault_set(const char *point, const char *knob, long v)
