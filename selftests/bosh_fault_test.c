@@ -257,7 +257,8 @@ TEST_F(fault, fail_function_backup_read)
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_write_file(path, "bosh_backup_read"));
 	snprintf(path, sizeof(path), "%s/bosh_backup_read/retval", ff);
-	ASSERT_EQ(0, bosh_write_file(path, "-5"));
+	/* retval is parsed as an unsigned hex number: -EIO as 64 bits. */
+	ASSERT_EQ(0, bosh_write_file(path, "0xfffffffffffffffb"));
 	snprintf(path, sizeof(path), "%s/verbose", ff);
 	bosh_write_file(path, "0");
 	snprintf(path, sizeof(path), "%s/times", ff);
