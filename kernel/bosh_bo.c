@@ -4,6 +4,7 @@
  * into the device's store or purged by the shrinker, restored slot by
  * slot on use. The BO's dma_resv guards its slots and counts.
  */
+#include <linux/blkdev.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/highmem.h>
@@ -525,10 +526,14 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
 {
 	struct bosh_device *bdev = bo->bdev;
 	long freed = 0, written = 0;
+	struct blk_plug plug;
 	pgoff_t i = 0;
 	int err = 0;
 
 	bosh_bo_zap_mappings(bo);
+	/* Writeback goes page by page: let the block layer merge it. */
+	if (writeback)
+		blk_start_plug(&plug);
 	while (i < bo->npages && freed < nr_to_free && !err) {
 		long n;
 
@@ -540,6 +545,8 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
 		freed += n;
 		i += n ? n : 1;
 	}
+	if (writeback)
+		blk_finish_plug(&plug);
 	bosh_bo_resident_add(bo, -freed);
 	bosh_bo_backed_up_add(bo, freed);
 	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, freed);

@@ -133,7 +133,10 @@ static unsigned long bosh_shrink(struct bosh_device *bdev,
 	long freed;
 
 	bosh_stat_add(bdev, BOSH_STAT_SCANS_TOTAL, 1);
-	freed = bosh_shrink_pass(bdev, BOSH_SHRINK_PURGE, nr_to_scan, gfp);
+	/* Walking every BO for nothing costs O(BOs) under lru_lock. */
+	freed = 0;
+	if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) > 0)
+		freed = bosh_shrink_pass(bdev, BOSH_SHRINK_PURGE, nr_to_scan, gfp);
 	*purged = freed;
 
 	if (freed < nr_to_scan && (gfp & __GFP_FS) &&

@@ -172,8 +172,21 @@ static int handle_result(struct workload *w, uint32_t i, int ret)
 	return ret;
 }
 
+/* Progress under TCG can be slow: show it, with what the shrinker did. */
+static void progress(struct workload *w, const char *what, uint32_t i, time_t start)
+{
+	printf("# bosh.%d %s %u/%u after %lds: backed_up_total %ld written_back_total %ld "
+	       "backup_errors_total %ld scans_total %ld purged_total %ld\n",
+	       w->dev, what, i, w->nbos, (long)(time(NULL) - start),
+	       bosh_stat(w->dev, "backed_up_total"), bosh_stat(w->dev, "written_back_total"),
+	       bosh_stat(w->dev, "backup_errors_total"), bosh_stat(w->dev, "scans_total"),
+	       bosh_stat(w->dev, "purged_total"));
+	fflush(stdout);
+}
+
 static int workload_setup(struct workload *w, uint64_t bytes)
 {
+	time_t start = time(NULL);
 	uint32_t i;
 	int ret;
 
@@ -183,6 +196,8 @@ static int workload_setup(struct workload *w, uint64_t bytes)
 	printf("# %u BOs of %lu MiB (%lu MiB) on bosh.%d\n", w->nbos,
 	       BO_PAGES * BOSH_PAGE >> 20, (w->nbos * BO_PAGES * BOSH_PAGE) >> 20, w->dev);
 	for (i = 0; i < w->nbos; i++) {
+		if (i && !(i % 64))
+			progress(w, "filled", i, start);
 		ret = bosh_create(w->fd, BO_PAGES * BOSH_PAGE, &w->bo[i].handle);
 		if (ret)
 			return ret;
@@ -237,9 +252,12 @@ static int workload_run(struct workload *w)
 		w->ops++;
 	}
 	w->retry_eio = 1;	/* the final check may still meet injected faults */
+	end = time(NULL);
 	for (i = 0; i < w->nbos; i++) {
 		uint32_t r;
 
+		if (i && !(i % 64))
+			progress(w, "checked", i, end);
 		ret = retry(w, do_check(w, i), do_check, i);
 		if (handle_result(w, i, ret))
 			return ret;
