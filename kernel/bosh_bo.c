@@ -311,6 +311,15 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
 		bosh_pages_free(page);
 		goto out_err;
 	}
+#ifdef BOSH_TEST_HOOKS
+	/* Negative control for the tests' verifier: flip one restored byte. */
+	if (atomic_add_unless(&bdev->test_corrupt_restores, -1, 0)) {
+		u8 *p = kmap_local_page(page);
+
+		p[0] ^= 0xff;
+		kunmap_local(p);
+	}
+#endif
 	/* Install first, then drop the store copy: an error loses nothing. */
 	bo->slots[i] = bosh_slot_from_page(page);
 	bosh_backup_drop(bdev->store, handle, 1);

@@ -158,6 +158,31 @@ static const struct file_operations bosh_evict_fops = {
 	.llseek = noop_llseek,
 };
 
+#ifdef BOSH_TEST_HOOKS
+static ssize_t bosh_test_corrupt_write(struct file *f, const char __user *ubuf,
+				       size_t len, loff_t *ppos)
+{
+	struct bosh_device *bdev = file_inode(f)->i_private;
+	unsigned long v;
+	int ret;
+
+	ret = bosh_parse_ulong(ubuf, len, &v);
+	if (ret)
+		return ret;
+	if (v > INT_MAX)
+		return -EINVAL;
+	atomic_set(&bdev->test_corrupt_restores, v);
+	return len;
+}
+
+static const struct file_operations bosh_test_corrupt_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = bosh_test_corrupt_write,
+	.llseek = noop_llseek,
+};
+#endif
+
 /**
  * bosh_debugfs_init() - create a device's debugfs files and alias
  * @bdev: the device, registered with DRM
@@ -175,6 +200,11 @@ void bosh_debugfs_init(struct bosh_device *bdev)
 	debugfs_create_file("purge", 0200, dir, bdev, &bosh_purge_fops);
 	debugfs_create_file("evict", 0200, dir, bdev, &bosh_evict_fops);
 	bosh_faults_debugfs(&bdev->faults, dir);
+#ifdef BOSH_TEST_HOOKS
+	/* Test builds only: corrupt the next N restored pages. */
+	debugfs_create_file("test_corrupt_restore", 0200, dir, bdev,
+			    &bosh_test_corrupt_fops);
+#endif
 
 	snprintf(target, sizeof(target), "../dri/%s", bdev->drm.unique);
 	bdev->debugfs_alias = debugfs_create_symlink(bdev->drm.unique,

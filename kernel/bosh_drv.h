@@ -69,6 +69,7 @@ extern const char *const bosh_stat_names[BOSH_STAT_COUNT];
  * @walk_seq: number of the last purge or evict walk
  * @faults: fault-injection points
  * @debugfs_alias: the /sys/kernel/debug/bosh/bosh.N symlink
+ * @test_corrupt_restores: test builds only: restores left to corrupt
  */
 struct bosh_device {
 	struct drm_device drm;
@@ -92,6 +93,9 @@ struct bosh_device {
 	atomic64_t walk_seq;
 	struct bosh_faults faults;
 	struct dentry *debugfs_alias;
+#ifdef BOSH_TEST_HOOKS
+	atomic_t test_corrupt_restores;
+#endif
 };
 
 /**

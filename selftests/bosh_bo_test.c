@@ -739,4 +739,23 @@ TEST_F(bo, tracepoints_fire)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/* Negative control: a corrupted restored byte must be caught. */
+TEST_F(bo, verifier_catches_corrupted_restore)
+{
+	uint64_t n = 64, seed = self->seed;
+	char path[PATH_MAX];
+	uint32_t h;
+
+	snprintf(path, sizeof(path), BOSH_DEBUGFS "/bosh.0/test_corrupt_restore");
+	if (access(path, F_OK))
+		SKIP(return, "module built without BOSH_TEST_HOOKS");
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_write_file(path, "1"));
+	EXPECT_EQ(1, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_write_file(path, "0"));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 TEST_HARNESS_MAIN
