@@ -371,7 +371,7 @@ TEST_F_TIMEOUT(pressure, overcommit_with_writeback, 1200)
 	int killed = 0;
 
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
-	EXPECT_EQ(0, run_child(0, 5 * self->ram / 4, pressure_seconds() / 2, 0, &killed));
+	EXPECT_EQ(0, run_child(0, self->ram, pressure_seconds() / 2, 0, &killed));
 	EXPECT_EQ(0, killed);
 	EXPECT_LT(0, bosh_stat(0, "written_back_total"));
 }
@@ -424,7 +424,7 @@ TEST_F_TIMEOUT(pressure, stress_ng_alongside, 1200)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	EXPECT_EQ(0, run_child(0, self->ram, secs, 0, &killed));
+	EXPECT_EQ(0, run_child(0, 3 * self->ram / 4, secs, 0, &killed));
 	EXPECT_EQ(0, killed);
 	kill(pid, SIGINT);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
@@ -481,7 +481,7 @@ TEST_F_TIMEOUT(pressure, faults_and_signals_under_pressure, 1200)
 	/* The worker inherits the SA_RESTART handler; the storm targets it. */
 	storm_stop = 0;
 	pthread_create(&t, NULL, signal_storm, NULL);
-	ret = run_child(0, 5 * self->ram / 4, pressure_seconds(), 1, &killed);
+	ret = run_child(0, self->ram, pressure_seconds(), 1, &killed);
 	storm_stop = 1;
 	pthread_join(t, NULL);
 	faults_low(0);
