@@ -241,6 +241,113 @@ TEST_F(fault, alloc_failure_populating_returns_enomem)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+static sigjmp_buf fault_jmp;
+
+static void fault_sigbus(int sig)
+{
+	siglongjmp(fault_jmp, 1);
+}
+
+/* Arm a point at @prob percent; "always" is bounded by times. */
+static void fault_prob(const char *point, int prob)
+{
+	fault_set(point, "verbose", 0);
+	fault_set(point, "interval", 1);
+	fault_set(point, "times", prob == 100 ? 20 : -1);
+	fault_set(point, "probability", prob);
+}
+
+static const char *const restore_points[] = {
+	"fail_alloc", "fail_restore", "fail_restore_intr",
+};
+
+/* Restore by @way until it succeeds: every failure keeps the content. */
+static int restore_by(int fd, uint32_t h, uint64_t n, char *map, int way,
+		      int *failures)
+{
+	struct drm_bosh_bo_validate v = { .handle = h };
+	char buf[BOSH_PAGE];
+	uint64_t p;
+	int tries, ret = 0;
+
+	for (tries = 0; tries < 10000; tries++) {
+		switch (way) {
+		case 0:
+			ret = bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v);
+			break;
+		case 1:
+			for (p = 0, ret = 0; p < n && !ret; p++)
+				ret = bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_RW,
+					&(struct drm_bosh_bo_rw){ .handle = h,
+					.op = BOSH_RW_READ, .offset = p * BOSH_PAGE,
+					.size = BOSH_PAGE, .data = (uintptr_t)buf });
+			break;
+		default:
+			/* CPU faults: a failed restore is a SIGBUS, retried. */
+			for (p = 0, ret = 0; p < n && !ret; p++) {
+				if (sigsetjmp(fault_jmp, 1))
+					ret = -EFAULT;
+				else
+					(void)*(volatile char *)(map + p * BOSH_PAGE);
+			}
+			break;
+		}
+		if (!ret)
+			return 0;
+		if (ret != -ENOMEM && ret != -EIO && ret != -EINTR && ret != -EFAULT)
+			return ret;
+		(*failures)++;
+	}
+	return ret;
+}
+
+TEST_F(fault, matrix_every_way_in_rare_to_always)
+{
+	static const int probs[] = { 1, 10, 50, 100 };
+	struct sigaction sa = { .sa_handler = fault_sigbus, .sa_flags = SA_NODEFER }, old;
+	uint64_t n = 32, seed = self->seed;
+	long berr = bosh_stat(0, "backup_errors_total");
+	unsigned int pi, way, k;
+	int failures = 0;
+	uint32_t h;
+	char *map;
+
+	h = chunked_bo(_metadata, self->fd, n, seed, 9);
+	map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	sigaction(SIGBUS, &sa, &old);
+	for (pi = 0; pi < 4; pi++) {
+		for (way = 0; way < 3; way++) {
+			/* Back up with backup/writeback failing, by shrink and evict. */
+			ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", way == 1 ? "1" : "0"));
+			fault_prob("fail_backup", probs[pi]);
+			fault_prob("fail_writeback", probs[pi]);
+			bosh_debugfs_write(0, "shrink", "16");
+			bosh_debugfs_write(0, "evict", "1");
+			fault_disarm("fail_backup");
+			fault_disarm("fail_writeback");
+			ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+			/* Restore with every restore point failing. */
+			for (k = 0; k < 3; k++)
+				fault_prob(restore_points[k], probs[pi]);
+			EXPECT_EQ(0, restore_by(self->fd, h, n, map, way, &failures))
+				TH_LOG("probability %d way %u", probs[pi], way);
+			for (k = 0; k < 3; k++)
+				fault_disarm(restore_points[k]);
+			EXPECT_EQ(0, bosh_pattern_check(map, n, seed, h, 9))
+				TH_LOG("probability %d way %u", probs[pi], way);
+		}
+	}
+	sigaction(SIGBUS, &old, NULL);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	TH_LOG("%d injected restore failures, %ld backup errors", failures,
+	       bosh_stat(0, "backup_errors_total") - berr);
+	EXPECT_LT(0, failures);
+	EXPECT_LT(berr, bosh_stat(0, "backup_errors_total"));
+	munmap(map, n * BOSH_PAGE);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 /*
  * The backup, restore and allocation functions are open to fail_function
  * and BPF. Arming fail_function itself is not done here: on a lockdep
@@ -268,12 +375,6 @@ TEST_F(fault, functions_are_error_injectable)
 	EXPECT_EQ(7U, found);
 }
 
-static sigjmp_buf fault_jmp;
-
-static void fault_sigbus(int sig)
-{
-	siglongjmp(fault_jmp, 1);
-}
 
 TEST_F(fault, cpu_fault_restore_failure_sigbus_then_intact)
 {
