@@ -418,6 +418,9 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	if (write ? fault_in_readable(data, size) :
 		    fault_in_safe_writeable(data, size))
 		return -EFAULT;
+	/* Bad arguments first, then state: even an empty copy sees a purge. */
+	if (READ_ONCE(bo->purged))
+		return -ENODATA;
 
 	while (size) {
 		pgoff_t i = offset >> PAGE_SHIFT;

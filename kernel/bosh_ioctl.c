@@ -80,8 +80,6 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 		return -ENOENT;
 	if (check_add_overflow(args->offset, args->size, &end) || end > obj->size)
 		ret = -EINVAL;
-	else if (READ_ONCE(to_bosh_bo(obj)->purged))
-		ret = -ENODATA;
 	else
 		ret = bosh_bo_rw(to_bosh_bo(obj), args->op == BOSH_RW_WRITE,
 				 args->offset, args->size,
