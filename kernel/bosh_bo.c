@@ -342,8 +342,8 @@ out_err:
  * @count: number of slots
  * @interruptible: stop for a pending signal (ioctls), or not (faults)
  *
- * Goes slot by slot. An interruptible call stops after at least one page
- * of progress when a signal is pending (-ERESTARTSYS) or the
+ * Goes slot by slot. An interruptible call stops before a restore, after
+ * at least one page of progress, when a signal is pending (-ERESTARTSYS) or the
  * fail_restore_intr point fires (-EINTR: no signal is pending, so
  * -ERESTARTSYS would leak to user space). Pages restored so far stay
  * resident and the store keeps every page not yet installed.
@@ -367,7 +367,8 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			i++;
 			continue;
 		}
-		if (interruptible && progress) {
+		/* Only restores stop: populating a zeroed page is cheap. */
+		if (interruptible && progress && bosh_slot_is_backup(slot)) {
 			if (signal_pending(current)) {
 				bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
 				return -ERESTARTSYS;
@@ -434,7 +435,7 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 			return -ERESTARTSYS;
 		if (bo->purged) {
 			ret = -ENODATA;
-		} else if (progress && !bosh_slot_is_page(bo->slots[i]) &&
+		} else if (progress && bosh_slot_is_backup(bo->slots[i]) &&
 			   (signal_pending(current) ||
 			    bosh_fail(&bdev->faults.restore_intr))) {
 			bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);

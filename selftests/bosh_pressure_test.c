@@ -459,7 +459,7 @@ static void *signal_storm(void *arg)
 	while (!storm_stop) {
 		if (storm_target > 0)
 			kill(storm_target, SIGUSR1);
-		usleep(500);
+		usleep(2000);
 	}
 	return NULL;
 }
