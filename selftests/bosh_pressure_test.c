@@ -10,7 +10,9 @@
  *   scripts/vm-run --mem 640M --swap 3G --devices 2 -- ...
  * BOSH_PRESSURE_SECONDS bounds each random phase (default 10). Only the
  * overcommit tests use twice the RAM: under TCG every byte costs several
- * emulated copies, so the others are sized to the point they make.
+ * emulated copies (reading 2 MiB back from swap takes about 2 s in a
+ * KASAN guest), so the others use half the RAM beside what the kernel,
+ * stress-ng and the other workers hold.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -371,7 +373,7 @@ TEST_F_TIMEOUT(pressure, overcommit_with_writeback, 1200)
 	int killed = 0;
 
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
-	EXPECT_EQ(0, run_child(0, self->ram, pressure_seconds() / 2, 0, &killed));
+	EXPECT_EQ(0, run_child(0, self->ram / 2, pressure_seconds() / 2, 0, &killed));
 	EXPECT_EQ(0, killed);
 	EXPECT_LT(0, bosh_stat(0, "written_back_total"));
 }
@@ -424,7 +426,7 @@ TEST_F_TIMEOUT(pressure, stress_ng_alongside, 1200)
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
-	EXPECT_EQ(0, run_child(0, 3 * self->ram / 4, secs, 0, &killed));
+	EXPECT_EQ(0, run_child(0, self->ram / 2, secs, 0, &killed));
 	EXPECT_EQ(0, killed);
 	kill(pid, SIGINT);
 	ASSERT_EQ(pid, waitpid(pid, &st, 0));
@@ -481,7 +483,7 @@ TEST_F_TIMEOUT(pressure, faults_and_signals_under_pressure, 1200)
 	/* The worker inherits the SA_RESTART handler; the storm targets it. */
 	storm_stop = 0;
 	pthread_create(&t, NULL, signal_storm, NULL);
-	ret = run_child(0, self->ram, pressure_seconds(), 1, &killed);
+	ret = run_child(0, self->ram / 2, pressure_seconds(), 1, &killed);
 	storm_stop = 1;
 	pthread_join(t, NULL);
 	faults_low(0);
