@@ -373,7 +373,7 @@ TEST_F_TIMEOUT(pressure, overcommit_with_writeback, 1200)
 	int killed = 0;
 
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
-	EXPECT_EQ(0, run_child(0, self->ram / 2, pressure_seconds() / 2, 0, &killed));
+	EXPECT_EQ(0, run_child(0, self->ram, pressure_seconds() / 2, 0, &killed));
 	EXPECT_EQ(0, killed);
 	EXPECT_LT(0, bosh_stat(0, "written_back_total"));
 }
