@@ -73,13 +73,16 @@ static int bosh_objects_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_objects);
 
-/* Parse an unsigned decimal from user space; anything else is -EINVAL. */
+/* Parse an unsigned decimal in [min, max]; anything else is -EINVAL. */
 static int bosh_parse_ulong(const char __user *ubuf, size_t len,
+			    unsigned long min, unsigned long max,
 			    unsigned long *val)
 {
 	int ret = kstrtoul_from_user(ubuf, len, 10, val);
 
-	return ret == -ERANGE ? -EINVAL : ret;
+	if (ret)
+		return ret == -ERANGE ? -EINVAL : ret;
+	return *val < min || *val > max ? -EINVAL : 0;
 }
 
 static ssize_t bosh_shrink_write(struct file *f, const char __user *ubuf,
@@ -89,11 +92,9 @@ static ssize_t bosh_shrink_write(struct file *f, const char __user *ubuf,
 	unsigned long nr;
 	int ret;
 
-	ret = bosh_parse_ulong(ubuf, len, &nr);
+	ret = bosh_parse_ulong(ubuf, len, 1, LONG_MAX, &nr);
 	if (ret)
 		return ret;
-	if (!nr || nr > LONG_MAX)
-		return -EINVAL;
 	WRITE_ONCE(bdev->last_shrink_freed, bosh_shrink_as_reclaim(bdev, nr));
 	return len;
 }
@@ -123,11 +124,9 @@ static ssize_t bosh_trigger_write(struct file *f, const char __user *ubuf,
 	unsigned long v;
 	long ret;
 
-	ret = bosh_parse_ulong(ubuf, len, &v);
+	ret = bosh_parse_ulong(ubuf, len, 1, 1, &v);
 	if (ret)
 		return ret;
-	if (v != 1)
-		return -EINVAL;
 	ret = fn(bdev);
 	return ret < 0 ? ret : len;
 }
@@ -166,11 +165,9 @@ static ssize_t bosh_test_corrupt_write(struct file *f, const char __user *ubuf,
 	unsigned long v;
 	int ret;
 
-	ret = bosh_parse_ulong(ubuf, len, &v);
+	ret = bosh_parse_ulong(ubuf, len, 0, INT_MAX, &v);
 	if (ret)
 		return ret;
-	if (v > INT_MAX)
-		return -EINVAL;
 	atomic_set(&bdev->test_corrupt_restores, v);
 	return len;
 }

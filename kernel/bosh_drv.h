@@ -123,7 +123,7 @@ struct bosh_lru_link {
  * @store_base: first index of the BO's reserved range in the store
  * @nr_resident: resident pages
  * @nr_backed_up: pages in the store
- * @pin_count: user pins and foreign attachments
+ * @pin_count: user pins (BO_PIN); foreign attachments cannot pin yet
  * @users: BO_RW copies in flight, which block backup and purge
  * @madv: BOSH_MADV_*
  * @purged: the content was purged; the BO is dead
