@@ -139,6 +139,65 @@ static size_t bosh_bo_rss(struct drm_gem_object *obj)
 	return (size_t)READ_ONCE(to_bosh_bo(obj)->nr_resident) << PAGE_SHIFT;
 }
 
+/* A foreign attachment pins the BO until it detaches; resv held. */
+static int bosh_bo_attach_pin(struct drm_gem_object *obj)
+{
+	return bosh_bo_pin_locked(to_bosh_bo(obj), true);
+}
+
+static void bosh_bo_attach_unpin(struct drm_gem_object *obj)
+{
+	bosh_bo_unpin_locked(to_bosh_bo(obj));
+}
+
+/* The pinned BO's pages, one entry per physically contiguous run. */
+static struct sg_table *bosh_bo_get_sg_table(struct drm_gem_object *obj)
+{
+	struct bosh_bo *bo = to_bosh_bo(obj);
+	const unsigned int max_len = UINT_MAX & PAGE_MASK;
+	struct scatterlist *sg = NULL;
+	struct page *prev = NULL;
+	unsigned int nents = 0, len = 0;
+	struct sg_table *sgt;
+	pgoff_t i;
+	int ret;
+
+	dma_resv_assert_held(obj->resv);
+	if (WARN_ON_ONCE(!bo->pin_count))
+		return ERR_PTR(-EINVAL);
+	for (i = 0; i < bo->npages; i++) {
+		struct page *page = bosh_slot_page(bo->slots[i]);
+
+		if (!prev || page != prev + 1 || len == max_len) {
+			nents++;
+			len = 0;
+		}
+		len += PAGE_SIZE;
+		prev = page;
+	}
+	sgt = kmalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
+	if (ret) {
+		kfree(sgt);
+		return ERR_PTR(ret);
+	}
+	prev = NULL;
+	for (i = 0; i < bo->npages; i++) {
+		struct page *page = bosh_slot_page(bo->slots[i]);
+
+		if (!prev || page != prev + 1 || sg->length == max_len) {
+			sg = sg ? sg_next(sg) : sgt->sgl;
+			sg_set_page(sg, page, PAGE_SIZE, 0);
+		} else {
+			sg->length += PAGE_SIZE;
+		}
+		prev = page;
+	}
+	return sgt;
+}
+
 static struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj,
 					    int flags);
 
@@ -148,12 +207,15 @@ static const struct drm_gem_object_funcs bosh_bo_funcs = {
 	.status = bosh_bo_status,
 	.rss = bosh_bo_rss,
 	.export = bosh_bo_prime_export,
+	.pin = bosh_bo_attach_pin,
+	.unpin = bosh_bo_attach_unpin,
+	.get_sg_table = bosh_bo_get_sg_table,
 	.vm_ops = &bosh_bo_vm_ops,
 };
 
 /*
- * No .mmap: a dma-buf mapping would escape the unmap-before-backup rule.
- * No get_sg_table: attach fails with ENOSYS, so no importer pins a BO.
+ * No .mmap: a dma-buf mapping would escape the unmap-before-backup rule,
+ * so mmap of the dma-buf fd fails with EINVAL.
  */
 static const struct dma_buf_ops bosh_dmabuf_ops = {
 	.attach = drm_gem_map_attach,
@@ -182,9 +244,10 @@ static struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj,
  * @dma_buf: the buffer
  *
  * A BO exported by this device comes back as the same object (bosh uses
- * its own dma_buf_ops, so the core cannot tell). Anything else goes
- * through attach, which bosh's exporter refuses with -ENOSYS: no importer
- * can pin a BO yet.
+ * its own dma_buf_ops, so the core cannot tell). A BO of another bosh
+ * device is attached, which pins it, and mapped: see bosh_import.c. Other
+ * exporters' buffers are refused with -EINVAL, since bosh reads imports
+ * through their struct pages.
  *
  * Return: the object or an ERR_PTR().
  */
@@ -193,7 +256,9 @@ struct drm_gem_object *bosh_bo_prime_import(struct drm_device *dev,
 {
 	struct drm_gem_object *obj = dma_buf->priv;
 
-	if (dma_buf->ops == &bosh_dmabuf_ops && obj->dev == dev) {
+	if (dma_buf->ops != &bosh_dmabuf_ops)
+		return ERR_PTR(-EINVAL);
+	if (obj->dev == dev) {
 		drm_gem_object_get(obj);
 		return obj;
 	}
@@ -414,10 +479,7 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	bool progress = false;
 	int ret;
 
-	if (!access_ok(data, size))
-		return -EFAULT;
-	if (write ? fault_in_readable(data, size) :
-		    fault_in_safe_writeable(data, size))
+	if (!bosh_user_range_ok(write, data, size))
 		return -EFAULT;
 	/* Bad arguments first, then state: even an empty copy sees a purge. */
 	if (READ_ONCE(bo->purged))
@@ -612,16 +674,45 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
 }
 
 /**
- * bosh_bo_pin_locked() - take a pin
- * @bo: the BO, its resv held; for a first pin the caller has already
- *	added its pages to pages_pinned, against the cap
+ * bosh_bo_pin_locked() - make a BO resident and keep it so
+ * @bo: the BO, its resv held
+ * @interruptible: the restore may stop for a signal, as an ioctl's does
+ *
+ * A first pin reserves the BO's pages against the device's
+ * ``max_pinned_mb`` cap before it restores anything.
+ *
+ * Return: 0, -ENODATA (purged), -ENOSPC (over the cap) or an error of
+ * bosh_bo_make_resident(); on error the BO's pin state is unchanged.
  */
-void bosh_bo_pin_locked(struct bosh_bo *bo)
+int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 {
+	struct bosh_device *bdev = bo->bdev;
+	int ret = 0;
+
 	dma_resv_assert_held(bo->base.resv);
+	if (bo->purged)
+		return -ENODATA;
+	if (!bo->pin_count) {
+		mutex_lock(&bdev->limits_lock);
+		if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages >
+		    (long)bdev->max_pinned_mb << (20 - PAGE_SHIFT))
+			ret = -ENOSPC;
+		else
+			bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, bo->npages);
+		mutex_unlock(&bdev->limits_lock);
+		if (ret)
+			return ret;
+	}
+	ret = bosh_bo_make_resident(bo, 0, bo->npages, interruptible);
+	if (ret) {
+		if (!bo->pin_count)
+			bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
+		return ret;
+	}
 	if (!bo->pin_count)
 		bosh_bo_class_add(bo, -(long)bo->nr_resident);
 	WRITE_ONCE(bo->pin_count, bo->pin_count + 1);
+	return 0;
 }
 
 /**

@@ -8,6 +8,7 @@
  * render node.
  */
 #include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <drm/drm_drv.h>
@@ -44,6 +45,7 @@ static const struct drm_driver bosh_drm_driver = {
 	.fops = &bosh_fops,
 	.show_fdinfo = bosh_show_fdinfo,
 	.gem_prime_import = bosh_bo_prime_import,
+	.gem_prime_import_sg_table = bosh_gem_prime_import_sg_table,
 	.name = "bosh",
 	.desc = "buffer-object shrinker test device",
 	.date = "20261122",
@@ -56,6 +58,12 @@ static int bosh_probe(struct platform_device *pdev)
 	struct bosh_device *bdev;
 	char name[32];
 	int ret;
+
+	/* Importers map other devices' BOs: no bounce buffers, one segment per run. */
+	ret = dma_coerce_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		return ret;
+	dma_set_max_seg_size(&pdev->dev, UINT_MAX & PAGE_MASK);
 
 	bdev = devm_drm_dev_alloc(&pdev->dev, &bosh_drm_driver,
 				  struct bosh_device, drm);

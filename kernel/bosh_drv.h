@@ -6,8 +6,10 @@
 #include <linux/fault-inject.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/pagemap.h>
 #include <linux/shrinker.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <drm/drm_device.h>
 #include <drm/drm_gem.h>
@@ -123,7 +125,8 @@ struct bosh_lru_link {
  * @store_base: first index of the BO's reserved range in the store
  * @nr_resident: resident pages
  * @nr_backed_up: pages in the store
- * @pin_count: user pins (BO_PIN); foreign attachments cannot pin yet
+ * @pin_count: pins: user pins plus one per foreign attachment
+ * @user_pins: the pins taken with BO_PIN, the only ones BO_UNPIN drops
  * @users: BO_RW copies in flight, which block backup and purge
  * @madv: BOSH_MADV_*
  * @purged: the content was purged; the BO is dead
@@ -142,6 +145,7 @@ struct bosh_bo {
 	pgoff_t nr_resident;
 	pgoff_t nr_backed_up;
 	unsigned int pin_count;
+	unsigned int user_pins;
 	atomic_t users;
 	unsigned int madv;
 	bool purged;
@@ -169,6 +173,18 @@ static inline long bosh_stat_read(struct bosh_device *bdev, enum bosh_stat s)
 	return atomic_long_read(&bdev->stats[s]);
 }
 
+/*
+ * Checks a user range before anything changes, so a bad pointer fails with
+ * -EFAULT and leaves the BO as it was.
+ */
+static inline bool bosh_user_range_ok(bool write, void __user *data, u64 size)
+{
+	if (!access_ok(data, size))
+		return false;
+	return !(write ? fault_in_readable(data, size) :
+			 fault_in_safe_writeable(data, size));
+}
+
 /* What the shrinker may take from an unpinned BO, in the passes' order. */
 enum bosh_shrink_mode {
 	BOSH_SHRINK_PURGE,
@@ -186,12 +202,21 @@ long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
 			   long nr_to_free, gfp_t gfp, int *err);
 bool bosh_bo_is_idle(struct bosh_bo *bo);
 void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
-void bosh_bo_pin_locked(struct bosh_bo *bo);
+int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible);
 void bosh_bo_unpin_locked(struct bosh_bo *bo);
 void bosh_bo_put_deferred(struct bosh_bo *bo);
 struct drm_gem_object *bosh_bo_prime_import(struct drm_device *dev,
 					    struct dma_buf *dma_buf);
 extern const struct vm_operations_struct bosh_bo_vm_ops;
+
+/* bosh_import.c */
+bool bosh_obj_is_import(const struct drm_gem_object *obj);
+struct drm_gem_object *
+bosh_gem_prime_import_sg_table(struct drm_device *dev,
+			       struct dma_buf_attachment *attach,
+			       struct sg_table *sgt);
+int bosh_import_rw(struct drm_gem_object *obj, bool write, u64 offset,
+		   u64 size, void __user *data);
 
 /* bosh_shrinker.c */
 struct bosh_bo *bosh_lru_next(struct bosh_device *bdev,
@@ -209,7 +234,8 @@ long bosh_evict_all(struct bosh_device *bdev);
 extern const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS];
 
 /* bosh_fence.c */
-int bosh_bo_attach_busy_fence(struct bosh_bo *bo, u64 usecs);
+int bosh_attach_busy_fence(struct bosh_device *bdev, struct drm_gem_object *obj,
+			   u64 usecs);
 void bosh_fences_wait_all(void);
 
 /* bosh_debugfs.c */

@@ -47,15 +47,16 @@ static enum hrtimer_restart bosh_fence_timer(struct hrtimer *t)
 }
 
 /**
- * bosh_bo_attach_busy_fence() - make a BO busy for @usecs
- * @bo: the BO
+ * bosh_attach_busy_fence() - make an object busy for @usecs
+ * @bdev: the device whose "job" the fence stands for
+ * @obj: a BO, or a foreign import sharing its exporter's dma_resv
  * @usecs: microseconds, already range-checked
  *
  * Return: 0 or a negative errno.
  */
-int bosh_bo_attach_busy_fence(struct bosh_bo *bo, u64 usecs)
+int bosh_attach_busy_fence(struct bosh_device *bdev, struct drm_gem_object *obj,
+			   u64 usecs)
 {
-	struct bosh_device *bdev = bo->bdev;
 	struct bosh_fence *f;
 	int ret;
 
@@ -66,13 +67,13 @@ int bosh_bo_attach_busy_fence(struct bosh_bo *bo, u64 usecs)
 	dma_fence_init(&f->base, &bosh_fence_ops, &f->lock, bdev->fence_context,
 		       atomic64_inc_return(&bdev->fence_seqno));
 
-	ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
+	ret = dma_resv_lock_interruptible(obj->resv, NULL);
 	if (ret)
 		goto out_put;
-	ret = dma_resv_reserve_fences(bo->base.resv, 1);
+	ret = dma_resv_reserve_fences(obj->resv, 1);
 	if (!ret)
-		dma_resv_add_fence(bo->base.resv, &f->base, DMA_RESV_USAGE_WRITE);
-	dma_resv_unlock(bo->base.resv);
+		dma_resv_add_fence(obj->resv, &f->base, DMA_RESV_USAGE_WRITE);
+	dma_resv_unlock(obj->resv);
 	if (ret)
 		goto out_put;
 

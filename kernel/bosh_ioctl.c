@@ -58,7 +58,8 @@ static int bosh_ioctl_bo_mmap_offset(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	ret = drm_gem_create_mmap_offset(obj);
+	/* An import is mapped through its exporter's node, or not at all. */
+	ret = bosh_obj_is_import(obj) ? -EOPNOTSUPP : drm_gem_create_mmap_offset(obj);
 	if (!ret)
 		args->offset = drm_vma_node_offset_addr(&obj->vma_node);
 	drm_gem_object_put(obj);
@@ -80,6 +81,10 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 		return -ENOENT;
 	if (check_add_overflow(args->offset, args->size, &end) || end > obj->size)
 		ret = -EINVAL;
+	else if (bosh_obj_is_import(obj))
+		ret = bosh_import_rw(obj, args->op == BOSH_RW_WRITE,
+				     args->offset, args->size,
+				     u64_to_user_ptr(args->data));
 	else
 		ret = bosh_bo_rw(to_bosh_bo(obj), args->op == BOSH_RW_WRITE,
 				 args->offset, args->size,
@@ -88,7 +93,10 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 	return ret;
 }
 
-/* Look up and lock a live BO; purged BOs give -ENODATA. */
+/*
+ * Look up and lock a live BO; purged BOs give -ENODATA, foreign imports
+ * (whose state is their exporter's) -EOPNOTSUPP.
+ */
 static struct bosh_bo *bosh_lookup_locked(struct drm_file *file, u32 handle,
 					  bool allow_purged, int *err)
 {
@@ -98,6 +106,10 @@ static struct bosh_bo *bosh_lookup_locked(struct drm_file *file, u32 handle,
 	*err = -ENOENT;
 	if (!obj)
 		return NULL;
+	if (bosh_obj_is_import(obj)) {
+		*err = -EOPNOTSUPP;
+		goto out_put;
+	}
 	bo = to_bosh_bo(obj);
 	/* A signal while waiting: restart the call, as a restore would. */
 	if (dma_resv_lock_interruptible(obj->resv, NULL)) {
@@ -117,6 +129,19 @@ out_put:
 	return NULL;
 }
 
+/* A referenced foreign import, or NULL (then look up a BO instead). */
+static struct drm_gem_object *bosh_import_lookup(struct drm_file *file,
+						 u32 handle)
+{
+	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
+
+	if (obj && !bosh_obj_is_import(obj)) {
+		drm_gem_object_put(obj);
+		obj = NULL;
+	}
+	return obj;
+}
+
 static void bosh_unlock_put(struct bosh_bo *bo)
 {
 	dma_resv_unlock(bo->base.resv);
@@ -127,11 +152,18 @@ static int bosh_ioctl_bo_validate(struct drm_device *drm, void *data,
 				  struct drm_file *file)
 {
 	struct drm_bosh_bo_validate *args = data;
+	struct drm_gem_object *obj;
 	struct bosh_bo *bo;
 	int ret;
 
 	if (args->flags)
 		return -EINVAL;
+	obj = bosh_import_lookup(file, args->handle);
+	if (obj) {
+		/* Pinned by its attachment: resident already. */
+		drm_gem_object_put(obj);
+		return 0;
+	}
 	bo = bosh_lookup_locked(file, args->handle, false, &ret);
 	if (!bo)
 		return ret;
@@ -162,10 +194,8 @@ static int bosh_ioctl_bo_madvise(struct drm_device *drm, void *data,
 static int bosh_ioctl_bo_pin(struct drm_device *drm, void *data,
 			     struct drm_file *file)
 {
-	struct bosh_device *bdev = to_bosh_device(drm);
 	struct drm_bosh_bo_pin *args = data;
 	struct bosh_bo *bo;
-	long cap;
 	int ret;
 
 	if (args->op > BOSH_UNPIN)
@@ -173,31 +203,17 @@ static int bosh_ioctl_bo_pin(struct drm_device *drm, void *data,
 	bo = bosh_lookup_locked(file, args->handle, args->op == BOSH_UNPIN, &ret);
 	if (!bo)
 		return ret;
-	if (args->op == BOSH_UNPIN) {
-		if (bo->pin_count)
-			bosh_bo_unpin_locked(bo);
-		else
-			ret = -EINVAL;
-		goto out;
+	if (args->op == BOSH_PIN) {
+		ret = bosh_bo_pin_locked(bo, true);
+		if (!ret)
+			bo->user_pins++;
+	} else if (bo->user_pins) {
+		bo->user_pins--;
+		bosh_bo_unpin_locked(bo);
+	} else {
+		/* Only an attachment pins it: not the caller's to drop. */
+		ret = -EINVAL;
 	}
-	/* The first pin reserves its pages against the cap before it sleeps. */
-	if (!bo->pin_count) {
-		mutex_lock(&bdev->limits_lock);
-		cap = (long)bdev->max_pinned_mb << (20 - PAGE_SHIFT);
-		if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages > cap)
-			ret = -ENOSPC;
-		else
-			bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, bo->npages);
-		mutex_unlock(&bdev->limits_lock);
-		if (ret)
-			goto out;
-	}
-	ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
-	if (!ret)
-		bosh_bo_pin_locked(bo);
-	else if (!bo->pin_count)
-		bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
-out:
 	bosh_unlock_put(bo);
 	return ret;
 }
@@ -214,7 +230,7 @@ static int bosh_ioctl_bo_busy(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	ret = bosh_bo_attach_busy_fence(to_bosh_bo(obj), args->usecs);
+	ret = bosh_attach_busy_fence(to_bosh_device(drm), obj, args->usecs);
 	drm_gem_object_put(obj);
 	return ret;
 }
@@ -223,11 +239,23 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 			      struct drm_file *file)
 {
 	struct drm_bosh_bo_info *args = data;
+	struct drm_gem_object *obj;
 	struct bosh_bo *bo;
 	int ret;
 
 	if (args->pad)
 		return -EINVAL;
+	obj = bosh_import_lookup(file, args->handle);
+	if (obj) {
+		args->size = obj->size;
+		args->resident = obj->size >> PAGE_SHIFT;
+		args->backed_up = 0;
+		args->flags = BOSH_BO_IMPORTED;
+		if (!dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_BOOKKEEP))
+			args->flags |= BOSH_BO_BUSY;
+		drm_gem_object_put(obj);
+		return 0;
+	}
 	bo = bosh_lookup_locked(file, args->handle, true, &ret);
 	if (!bo)
 		return ret;

@@ -623,7 +623,7 @@ TEST_F(bo, prime_export_import)
 	uint64_t n = 16, seed = self->seed;
 	struct drm_prime_handle exp = { 0 }, imp = { 0 };
 	struct drm_bosh_bo_info info;
-	int fd2 = bosh_open(0), other = bosh_open(1);
+	int fd2 = bosh_open(0);
 	uint32_t h;
 	void *map;
 
@@ -641,17 +641,119 @@ TEST_F(bo, prime_export_import)
 	ASSERT_EQ(0, bosh_ioctl(fd2, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	EXPECT_EQ(0, bosh_check_bo(fd2, imp.handle, n, seed, h, 0));
-	/* A foreign importer cannot attach, so it cannot pin. */
-	if (other >= 0) {
-		imp.handle = 0;
-		EXPECT_NE(0, bosh_ioctl(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
-		close(other);
-	}
+	/* A self-import is the same BO: it takes no pin. */
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
 	close(exp.fd);
 	close(fd2);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/*
+ * bosh.1 imports a BO of bosh.0: the attachment restores and pins it, the
+ * importer reads and writes the exporter's pages, and closing the import
+ * unpins it. Needs two devices (make check loads devices=2).
+ */
+TEST_F(bo, prime_foreign_import_pins_while_attached)
+{
+	uint64_t n = 64, seed = self->seed;
+	long pinned = bosh_stat(0, "pages_pinned");
+	struct drm_bosh_bo_madvise madv = { 0 };
+	struct drm_bosh_bo_mmap_offset off = { 0 };
+	struct drm_bosh_bo_pin pin = { 0 };
+	struct drm_bosh_bo_info info;
+	int other = bosh_open(1), dmabuf;
+	uint32_t h, hi;
+
+	if (other < 0)
+		SKIP(return, "needs a second device (modprobe bosh devices=2)");
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	ASSERT_EQ(n, info.backed_up);
+
+	dmabuf = bosh_export(self->fd, h);
+	ASSERT_LE(0, dmabuf);
+	ASSERT_EQ(0, bosh_import(other, dmabuf, &hi));
+	/* Attaching restored every page and pinned the BO. */
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PINNED);
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, info.backed_up);
+	EXPECT_EQ(pinned + (long)n, bosh_stat(0, "pages_pinned"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.resident);
+	/* The attachment's pin is not the exporter client's to drop. */
+	EXPECT_EQ(-EINVAL, bosh_pin(self->fd, h, BOSH_UNPIN));
+
+	ASSERT_EQ(0, bosh_info(other, hi, &info));
+	EXPECT_EQ(BOSH_BO_IMPORTED, info.flags);
+	EXPECT_EQ(n * BOSH_PAGE, info.size);
+	EXPECT_EQ(0, bosh_check_bo(other, hi, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(other, hi, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_validate(other, hi));
+	/* State belongs to the exporter: the import refuses to change it. */
+	off.handle = hi;
+	EXPECT_EQ(-EOPNOTSUPP, bosh_ioctl(other, DRM_IOCTL_BOSH_BO_MMAP_OFFSET, &off));
+	madv.handle = hi;
+	madv.madv = BOSH_MADV_DONTNEED;
+	EXPECT_EQ(-EOPNOTSUPP, bosh_ioctl(other, DRM_IOCTL_BOSH_BO_MADVISE, &madv));
+	pin.handle = hi;
+	EXPECT_EQ(-EOPNOTSUPP, bosh_ioctl(other, DRM_IOCTL_BOSH_BO_PIN, &pin));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_DONTNEED);
+
+	/* The last reference to the import detaches: unpinned, shrinkable. */
+	EXPECT_EQ(0, bosh_close_bo(other, hi));
+	close(dmabuf);
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
+	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	close(other);
+}
+
+/* An import that cannot pin fails as BO_PIN would and changes nothing. */
+TEST_F(bo, prime_foreign_import_errors)
+{
+	uint64_t n = 512, seed = self->seed;
+	long cap = bosh_sysfs_read(0, "max_pinned_mb");
+	struct drm_bosh_bo_info info;
+	int other = bosh_open(1), dmabuf;
+	uint32_t h, hi, retained;
+	char old[32];
+
+	if (other < 0)
+		SKIP(return, "needs a second device (modprobe bosh devices=2)");
+	/* Over the exporter's pin cap: ENOSPC, the BO stays backed up. */
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	dmabuf = bosh_export(self->fd, h);
+	ASSERT_LE(0, dmabuf);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_pinned_mb", "1"));
+	EXPECT_EQ(-ENOSPC, bosh_import(other, dmabuf, &hi));
+	snprintf(old, sizeof(old), "%ld", cap);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_pinned_mb", old));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+
+	/* A purged BO cannot be attached: ENODATA. */
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	EXPECT_EQ(-ENODATA, bosh_import(other, dmabuf, &hi));
+	close(dmabuf);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	close(other);
 }
 
 TEST_F(bo, shrinker_debugfs_count_and_scan)

@@ -186,6 +186,38 @@ TEST_F(fault, restore_failure_keeps_progress_and_content)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/* Attaching restores the BO: a failed restore fails the import, losing nothing. */
+TEST_F(fault, restore_failure_in_foreign_import)
+{
+	uint64_t n = 64, seed = self->seed;
+	long pinned = bosh_stat(0, "pages_pinned");
+	struct drm_bosh_bo_info info;
+	int other = bosh_open(1), dmabuf;
+	uint32_t h, hi;
+
+	if (other < 0)
+		SKIP(return, "needs a second device (modprobe bosh devices=2)");
+	h = chunked_bo(_metadata, self->fd, n, seed, 5);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	dmabuf = bosh_export(self->fd, h);
+	ASSERT_LE(0, dmabuf);
+	ASSERT_EQ(0, fault_arm("fail_restore", 5, 1));
+	EXPECT_EQ(-EIO, bosh_import(other, dmabuf, &hi));
+	fault_disarm("fail_restore");
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
+	EXPECT_EQ(4, info.resident);
+	EXPECT_EQ(n - 4, info.backed_up);
+	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
+	ASSERT_EQ(0, bosh_import(other, dmabuf, &hi));
+	EXPECT_EQ(0, bosh_check_bo(other, hi, n, seed, h, 5));
+	EXPECT_EQ(0, bosh_close_bo(other, hi));
+	close(dmabuf);
+	close(other);
+	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 TEST_F(fault, restore_failure_in_rw)
 {
 	uint64_t n = 16, seed = self->seed;
@@ -484,6 +516,47 @@ TEST_F(fault, fail_nth_sweep_validate_and_rw)
 	EXPECT_LT(1, nth);
 	ASSERT_EQ(0, ret);
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 7));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/* Every allocation on the import path fails in turn; each unwinds the pin. */
+TEST_F(fault, fail_nth_sweep_foreign_import)
+{
+	uint64_t n = 16, seed = self->seed;
+	long pinned = bosh_stat(0, "pages_pinned");
+	int other = bosh_open(1), dmabuf, nth, ret = -1;
+	struct drm_prime_handle p = { 0 };
+	uint32_t h;
+
+	if (other < 0)
+		SKIP(return, "needs a second device (modprobe bosh devices=2)");
+	h = chunked_bo(_metadata, self->fd, n, seed, 9);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	dmabuf = bosh_export(self->fd, h);
+	ASSERT_LE(0, dmabuf);
+	core_faults_all_gfp(1);
+	for (nth = 1; nth < 1000; nth++) {
+		p.fd = dmabuf;
+		ASSERT_EQ(0, fail_nth(nth));
+		ret = bosh_ioctl_once(other, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+		fail_nth(0);
+		if (!ret)
+			break;
+		EXPECT_TRUE(ret == -ENOMEM || ret == -EIO || ret == -EINTR)
+			TH_LOG("nth %d: %d", nth, ret);
+		EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned")) TH_LOG("nth %d", nth);
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	}
+	core_faults_all_gfp(0);
+	TH_LOG("import succeeded at fail-nth %d", nth);
+	EXPECT_LT(1, nth);
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(0, bosh_check_bo(other, p.handle, n, seed, h, 9));
+	EXPECT_EQ(0, bosh_close_bo(other, p.handle));
+	close(dmabuf);
+	close(other);
+	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 9));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 

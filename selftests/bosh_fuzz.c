@@ -267,17 +267,18 @@ static const char *const fz_op_names[OP_NOPS] = {
 };
 static const int fz_documented[OP_NOPS][8] = {
 	[OP_CREATE] = { EINVAL, ENOSPC, ENOMEM },
-	[OP_MMAP_OFFSET] = { ENOENT, EINVAL },
+	[OP_MMAP_OFFSET] = { ENOENT, EINVAL, EOPNOTSUPP },
 	[OP_RW] = { ENOENT, EINVAL, EFAULT, ENODATA, ENOMEM, EIO, EINTR },
 	[OP_VALIDATE] = { ENOENT, EINVAL, ENODATA, ENOMEM, EIO, EINTR },
-	[OP_MADVISE] = { ENOENT, EINVAL },
-	[OP_PIN] = { ENOENT, EINVAL, ENOSPC, ENODATA, ENOMEM, EIO, EINTR },
+	[OP_MADVISE] = { ENOENT, EINVAL, EOPNOTSUPP },
+	[OP_PIN] = { ENOENT, EINVAL, ENOSPC, ENODATA, ENOMEM, EIO, EINTR, EOPNOTSUPP },
 	[OP_BUSY] = { ENOENT, EINVAL, EINTR },
 	[OP_INFO] = { ENOENT, EINVAL },
 	/* The core GEM/PRIME ioctls, as drm_gem.c and drm_prime.c return. */
 	[OP_CLOSE] = { EINVAL },
 	[OP_H2FD] = { ENOENT, EINVAL, ENOMEM, EMFILE },
-	[OP_FD2H] = { EBADF, EINVAL, ENOMEM },
+	/* A foreign import pins: BO_PIN's errors too. */
+	[OP_FD2H] = { EBADF, EINVAL, ENOMEM, ENOSPC, ENODATA, EIO, EINTR },
 };
 
 static bool fz_is_documented(enum fz_op op, int err)
@@ -1211,6 +1212,72 @@ static int fz_fd2h(int fd, int dmabuf, uint32_t *handle)
 	return err;
 }
 
+/* The exporter's pin cap refuses an import, as it refuses BO_PIN. */
+static bool fz_pin_over_cap(struct fz_bo *b)
+{
+	uint64_t cap = (uint64_t)fz.max_pinned_mb << 8;
+
+	return !b->pins && !b->dead &&
+	       fz.base_pinned + fz_pinned_live() + b->npages > cap;
+}
+
+/*
+ * Import @b on the other device, read and maybe write one page through
+ * the import, close it. The attachment restores and pins @b for the
+ * import's life only, so the model's pin count does not change.
+ */
+static void fz_foreign_import(struct fz_bo *b)
+{
+	struct drm_bosh_bo_rw rw = { .op = BOSH_RW_READ };
+	struct drm_bosh_bo_info i = { 0 };
+	struct drm_gem_close c = { 0 };
+	uint64_t p = rnd(b->npages);
+	bool write = rnd(2);
+	char buf[BOSH_PAGE];
+	uint32_t h;
+	int err;
+
+	err = fz_fd2h(fz.fd_other, b->dmabuf, &h);
+	if (err == ENOSPC && fz_pin_over_cap(b) && !fz.stress)
+		return;
+	if (err == ENOSPC && !fz.stress)
+		fz_fail("foreign import refused with ENOSPC under max_pinned_mb %ld",
+			fz.max_pinned_mb);
+	if (err == ENOSPC || (err == ENOMEM && fz_injecting()))
+		return;
+	if (!err && fz_pin_over_cap(b) && !fz.stress)
+		fz_fail("foreign import past max_pinned_mb succeeded");
+	fz_check_restore_result(b, err, "foreign import");
+	if (err)
+		return;
+	i.handle = h;
+	fz_expect("info of a foreign import",
+		  fz_ioctl(OP_INFO, fz.fd_other, DRM_IOCTL_BOSH_BO_INFO, &i), 0);
+	if ((i.flags & ~BOSH_BO_BUSY) != BOSH_BO_IMPORTED || i.size != b->npages * BOSH_PAGE)
+		fz_fail("foreign import info: flags 0x%x size %llu", i.flags,
+			(unsigned long long)i.size);
+	rw.handle = h;
+	rw.offset = p * BOSH_PAGE;
+	rw.size = BOSH_PAGE;
+	rw.data = (uintptr_t)buf;
+	fz_log_more(" | read p%" PRIu64 "%s", p, write ? " and write" : "");
+	fz_expect("read through a foreign import",
+		  fz_ioctl(OP_RW, fz.fd_other, DRM_IOCTL_BOSH_BO_RW, &rw), 0);
+	fz_check_range(b, p * BOSH_PAGE, BOSH_PAGE, buf, "foreign import read");
+	if (write) {
+		struct fz_key k = fz_new_key(b, p, ++b->gen);
+
+		fz_key_fill(&k, buf);
+		rw.op = BOSH_RW_WRITE;
+		fz_expect("write through a foreign import",
+			  fz_ioctl(OP_RW, fz.fd_other, DRM_IOCTL_BOSH_BO_RW, &rw), 0);
+		fz_page_set(&b->pages[p], k);
+	}
+	c.handle = h;
+	fz_expect("close of a foreign import",
+		  fz_ioctl(OP_CLOSE, fz.fd_other, DRM_IOCTL_GEM_CLOSE, &c), 0);
+}
+
 static void op_prime(void)
 {
 	struct fz_bo *b = fz_pick();
@@ -1242,13 +1309,10 @@ static void op_prime(void)
 		if (h != b->handle)
 			fz_fail("self-import gave handle %u, want %u", h, b->handle);
 		return;
-	case 2:	/* import on another device: bosh has no importer */
+	case 2:	/* import on another device: pins it while the import lives */
 		if (b->dmabuf < 0 || fz.fd_other < 0)
 			return;
-		err = fz_fd2h(fz.fd_other, b->dmabuf, &h);
-		if (!err)
-			fz_fail("import on another bosh device succeeded (handle %u)", h);
-		fz_expect("import on another device", err, EINVAL);
+		fz_foreign_import(b);
 		return;
 	case 3:	/* mmap of the dma-buf is refused */
 		if (b->dmabuf >= 0) {

@@ -147,6 +147,27 @@ static inline int bosh_info(int fd, uint32_t handle, struct drm_bosh_bo_info *in
 	return bosh_ioctl(fd, DRM_IOCTL_BOSH_BO_INFO, info);
 }
 
+/* PRIME export of @handle; returns the dma-buf fd or -errno. */
+static inline int bosh_export(int fd, uint32_t handle)
+{
+	struct drm_prime_handle p = {
+		.handle = handle, .flags = DRM_CLOEXEC | DRM_RDWR, .fd = -1,
+	};
+	int ret = bosh_ioctl(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
+
+	return ret ? ret : p.fd;
+}
+
+/* PRIME import of @dmabuf into the client @fd; returns 0 or -errno. */
+static inline int bosh_import(int fd, int dmabuf, uint32_t *handle)
+{
+	struct drm_prime_handle p = { .fd = dmabuf };
+	int ret = bosh_ioctl(fd, DRM_IOCTL_PRIME_FD_TO_HANDLE, &p);
+
+	*handle = p.handle;
+	return ret;
+}
+
 static inline void *bosh_mmap(int fd, uint32_t handle, uint64_t size, int flags)
 {
 	struct drm_bosh_bo_mmap_offset o = { .handle = handle };

@@ -2,6 +2,15 @@
 /*
  * bosh: a virtual DRM render device whose buffer objects live in system
  * pages and are purged or backed up under memory pressure.
+ *
+ * PRIME: DRM_IOCTL_PRIME_FD_TO_HANDLE of a dma-buf exported by another
+ * bosh device attaches to it, which pins the exporter's BO (it counts
+ * against the exporter's ``max_pinned_mb``) until the last handle of the
+ * import is closed; the import fails with the errors of BO_PIN. Other
+ * exporters' dma-bufs are refused with EINVAL; mmap of a bosh dma-buf fd
+ * fails with EINVAL. An imported handle takes BO_RW, BO_VALIDATE (a
+ * no-op), BO_BUSY and BO_INFO; BO_MMAP_OFFSET, BO_MADVISE and BO_PIN
+ * fail on it with EOPNOTSUPP.
  */
 #ifndef _UAPI_BOSH_DRM_H_
 #define _UAPI_BOSH_DRM_H_
@@ -42,7 +51,8 @@ struct drm_bosh_bo_create {
  * struct drm_bosh_bo_mmap_offset - get the fake offset to mmap a BO
  *
  * The offset is for a shared mapping of the render node; private
- * mappings are refused with EINVAL. Errors: ENOENT (bad handle), EINVAL.
+ * mappings are refused with EINVAL. Errors: ENOENT (bad handle), EINVAL,
+ * EOPNOTSUPP (a foreign import).
  */
 struct drm_bosh_bo_mmap_offset {
 	/** @handle: the BO. */
@@ -103,7 +113,8 @@ struct drm_bosh_bo_validate {
 /**
  * struct drm_bosh_bo_madvise - tell the shrinker whether content matters
  *
- * Errors: ENOENT, EINVAL (bad @madv or @pad).
+ * Errors: ENOENT, EINVAL (bad @madv or @pad), EOPNOTSUPP (a foreign
+ * import).
  */
 struct drm_bosh_bo_madvise {
 	/** @handle: the BO. */
@@ -126,7 +137,8 @@ struct drm_bosh_bo_madvise {
  *
  * Pins nest. Errors: ENOENT, EINVAL (bad @op, unpin of an unpinned BO),
  * ENOSPC (the device's ``max_pinned_mb`` cap), ENODATA (purged), ENOMEM,
- * EIO, EINTR.
+ * EIO, EINTR, EOPNOTSUPP (a foreign import). A foreign importer's
+ * attachment pins too, but only detaching drops that pin.
  */
 struct drm_bosh_bo_pin {
 	/** @handle: the BO. */
@@ -162,6 +174,8 @@ struct drm_bosh_bo_busy {
 #define BOSH_BO_PINNED		0x4
 /** The BO has unsignalled fences. */
 #define BOSH_BO_BUSY		0x8
+/** The handle is another bosh device's BO, imported through PRIME. */
+#define BOSH_BO_IMPORTED	0x10
 
 /**
  * struct drm_bosh_bo_info - query a BO
