@@ -491,7 +491,6 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		size_t len = min_t(u64, size, PAGE_SIZE - off);
 		unsigned long left;
 		struct page *page;
-		void *vaddr;
 
 		if (dma_resv_lock_interruptible(bo->base.resv, NULL))
 			return -ERESTARTSYS;
@@ -513,12 +512,7 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		atomic_inc(&bo->users);
 		dma_resv_unlock(bo->base.resv);
 
-		vaddr = kmap_local_page(page);
-		if (write)
-			left = copy_from_user(vaddr + off, data, len);
-		else
-			left = copy_to_user(data, vaddr + off, len);
-		kunmap_local(vaddr);
+		left = bosh_copy_page_user(page, off, data, len, write);
 		atomic_dec(&bo->users);
 		if (left)
 			return -EFAULT;

@@ -4,6 +4,7 @@
 
 #include <linux/atomic.h>
 #include <linux/fault-inject.h>
+#include <linux/highmem.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
@@ -183,6 +184,20 @@ static inline bool bosh_user_range_ok(bool write, void __user *data, u64 size)
 		return false;
 	return !(write ? fault_in_readable(data, size) :
 			 fault_in_safe_writeable(data, size));
+}
+
+/* Copies between part of @page and user memory; returns bytes not copied. */
+static inline unsigned long bosh_copy_page_user(struct page *page, size_t off,
+						void __user *data, size_t len,
+						bool write)
+{
+	void *vaddr = kmap_local_page(page);
+	unsigned long left;
+
+	left = write ? copy_from_user(vaddr + off, data, len) :
+		       copy_to_user(data, vaddr + off, len);
+	kunmap_local(vaddr);
+	return left;
 }
 
 /* What the shrinker may take from an unpinned BO, in the passes' order. */

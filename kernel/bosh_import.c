@@ -6,7 +6,6 @@
  * the mapped sg_table without a lock of its own.
  */
 #include <linux/dma-buf.h>
-#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -117,19 +116,11 @@ int bosh_import_rw(struct drm_gem_object *obj, bool write, u64 offset,
 	if (!bosh_user_range_ok(write, data, size))
 		return -EFAULT;
 	while (size) {
-		struct page *page = imp->pages[offset >> PAGE_SHIFT];
 		size_t off = offset_in_page(offset);
 		size_t len = min_t(u64, size, PAGE_SIZE - off);
-		unsigned long left;
-		void *vaddr;
 
-		vaddr = kmap_local_page(page);
-		if (write)
-			left = copy_from_user(vaddr + off, data, len);
-		else
-			left = copy_to_user(data, vaddr + off, len);
-		kunmap_local(vaddr);
-		if (left)
+		if (bosh_copy_page_user(imp->pages[offset >> PAGE_SHIFT], off,
+					data, len, write))
 			return -EFAULT;
 		offset += len;
 		data += len;

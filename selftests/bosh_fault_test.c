@@ -483,6 +483,20 @@ static void core_faults_all_gfp(int on)
 	bosh_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", on ? "N" : "Y");
 }
 
+/*
+ * The end of a fail-nth sweep: some injected failures failed the call, and
+ * the last call, which consumed no failure, succeeded.
+ */
+static void sweep_done(struct __test_metadata *_metadata, const char *what,
+		       int nth, int failed, bool fired, int ret)
+{
+	core_faults_all_gfp(0);
+	TH_LOG("%s: %d fault sites, %d of them failed the call", what, nth - 2, failed);
+	EXPECT_LT(0, failed);
+	EXPECT_FALSE(fired);
+	EXPECT_EQ(0, ret);
+}
+
 TEST_F(fault, fail_nth_sweep_create)
 {
 	long bos = bosh_stat(0, "bos");
@@ -506,11 +520,7 @@ TEST_F(fault, fail_nth_sweep_create)
 		EXPECT_EQ(-ENOMEM, ret) TH_LOG("nth %d: %d", n, ret);
 		EXPECT_EQ(bos, bosh_stat(0, "bos"));
 	}
-	core_faults_all_gfp(0);
-	TH_LOG("create: %d fault sites, %d of them failed the call", n - 2, failed);
-	EXPECT_LT(0, failed);
-	EXPECT_FALSE(fired);
-	EXPECT_EQ(0, ret);
+	sweep_done(_metadata, "create", n, failed, fired, ret);
 	EXPECT_EQ(bos, bosh_stat(0, "bos"));
 }
 
@@ -537,11 +547,7 @@ TEST_F(fault, fail_nth_sweep_validate_and_rw)
 		/* Back to fully backed up for the next step of the sweep. */
 		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	}
-	core_faults_all_gfp(0);
-	TH_LOG("validate: %d fault sites, %d of them failed the call", nth - 2, failed);
-	EXPECT_LT(0, failed);
-	EXPECT_FALSE(fired);
-	EXPECT_EQ(0, ret);
+	sweep_done(_metadata, "validate", nth, failed, fired, ret);
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 7));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
@@ -582,11 +588,7 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 		EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned")) TH_LOG("nth %d", nth);
 		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	}
-	core_faults_all_gfp(0);
-	TH_LOG("import: %d fault sites, %d of them failed the call", nth - 2, failed);
-	EXPECT_LT(0, failed);
-	EXPECT_FALSE(fired);
-	EXPECT_EQ(0, ret);
+	sweep_done(_metadata, "import", nth, failed, fired, ret);
 	close(dmabuf);
 	close(other);
 	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
