@@ -596,4 +596,176 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/* ---- a fail-nth sweep over every ioctl that takes a BO ---- */
+
+#define SWEEP_PAGES	8
+
+static uint64_t sweep_seed;
+
+static int sweep_rw(int fd, uint32_t h, int op)
+{
+	static char buf[SWEEP_PAGES * BOSH_PAGE];
+	struct drm_bosh_bo_rw rw = {
+		.handle = h, .op = op, .size = sizeof(buf), .data = (uintptr_t)buf,
+	};
+
+	/* A write puts back the content the BO already has. */
+	if (op == BOSH_RW_WRITE)
+		bosh_pattern_fill(buf, SWEEP_PAGES, sweep_seed, h, 0);
+	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_RW, &rw);
+}
+
+static int sweep_read(int fd, uint32_t h) { return sweep_rw(fd, h, BOSH_RW_READ); }
+static int sweep_write(int fd, uint32_t h) { return sweep_rw(fd, h, BOSH_RW_WRITE); }
+
+static int sweep_mmap_offset(int fd, uint32_t h)
+{
+	struct drm_bosh_bo_mmap_offset o = { .handle = h };
+
+	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_MMAP_OFFSET, &o);
+}
+
+static int sweep_validate(int fd, uint32_t h)
+{
+	struct drm_bosh_bo_validate v = { .handle = h };
+
+	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v);
+}
+
+static int sweep_madvise(int fd, uint32_t h)
+{
+	struct drm_bosh_bo_madvise m = { .handle = h, .madv = BOSH_MADV_WILLNEED };
+
+	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_MADVISE, &m);
+}
+
+static int sweep_pin(int fd, uint32_t h)
+{
+	struct drm_bosh_bo_pin p = { .handle = h, .op = BOSH_PIN };
+
+	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_PIN, &p);
+}
+
+static int sweep_busy(int fd, uint32_t h)
+{
+	struct drm_bosh_bo_busy b = { .handle = h, .usecs = 1 };
+
+	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_BUSY, &b);
+}
+
+static int sweep_info(int fd, uint32_t h)
+{
+	struct drm_bosh_bo_info i = { .handle = h };
+
+	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_INFO, &i);
+}
+
+static int sweep_export(int fd, uint32_t h)
+{
+	struct drm_prime_handle p = { .handle = h, .flags = DRM_CLOEXEC, .fd = -1 };
+	int ret = bosh_ioctl_once(fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &p);
+
+	if (!ret)
+		close(p.fd);
+	return ret;
+}
+
+static int sweep_close(int fd, uint32_t h)
+{
+	struct drm_gem_close c = { .handle = h };
+
+	return bosh_ioctl_once(fd, DRM_IOCTL_GEM_CLOSE, &c);
+}
+
+/*
+ * Each call runs on a BO of its own, filled and backed up, so that
+ * restores are on the path; the errnos are those bosh_drm.h documents
+ * for the ioctl (and drm_prime.c for the export).
+ */
+static const struct sweep_op {
+	const char *name;
+	int (*call)(int fd, uint32_t h);
+	int errs[4];
+} sweep_ops[] = {
+	{ "BO_MMAP_OFFSET", sweep_mmap_offset, { ENOMEM } },
+	/* EFAULT: faulting in the user buffer allocates too. */
+	{ "BO_RW read", sweep_read, { ENOMEM, EIO, EINTR, EFAULT } },
+	{ "BO_RW write", sweep_write, { ENOMEM, EIO, EINTR, EFAULT } },
+	{ "BO_VALIDATE", sweep_validate, { ENOMEM, EIO, EINTR } },
+	{ "BO_MADVISE", sweep_madvise, { 0 } },
+	{ "BO_PIN", sweep_pin, { ENOMEM, EIO, EINTR } },
+	{ "BO_BUSY", sweep_busy, { ENOMEM, EINTR } },
+	{ "BO_INFO", sweep_info, { 0 } },
+	{ "PRIME_HANDLE_TO_FD", sweep_export, { ENOMEM, EMFILE } },
+	{ "GEM_CLOSE", sweep_close, { 0 } },
+};
+
+static bool sweep_err_ok(const struct sweep_op *op, int ret)
+{
+	int i;
+
+	for (i = 0; i < 4 && op->errs[i]; i++)
+		if (ret == -op->errs[i])
+			return true;
+	return false;
+}
+
+/*
+ * fail-nth over each ioctl, n = 1, 2, ... until the armed failure is no
+ * longer consumed: a failing call returns one of its documented errnos and
+ * leaves the BO's content, its pin state and the device's counters as they
+ * were; the last call succeeds.
+ */
+TEST_F(fault, fail_nth_sweep_every_ioctl)
+{
+	long bos = bosh_stat(0, "bos"), pinned = bosh_stat(0, "pages_pinned");
+	unsigned int k;
+
+	sweep_seed = self->seed;
+	for (k = 0; k < sizeof(sweep_ops) / sizeof(sweep_ops[0]); k++) {
+		const struct sweep_op *op = &sweep_ops[k];
+		int nth, ret = -1, failed = 0;
+		bool fired = true;
+
+		for (nth = 1; nth < 2000 && fired; nth++) {
+			struct drm_bosh_bo_info info;
+			uint32_t h;
+
+			ASSERT_EQ(0, bosh_create(self->fd, SWEEP_PAGES * BOSH_PAGE, &h));
+			ASSERT_EQ(0, bosh_fill_bo(self->fd, h, SWEEP_PAGES, sweep_seed, h, 0));
+			ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+			core_faults_all_gfp(1);
+			ASSERT_EQ(0, fail_nth(nth));
+			ret = op->call(self->fd, h);
+			fired = fail_nth_fired();
+			core_faults_all_gfp(0);
+			if (ret) {
+				failed++;
+				EXPECT_TRUE(fired) TH_LOG("%s nth %d: %d with no injected failure",
+							  op->name, nth, ret);
+				EXPECT_TRUE(sweep_err_ok(op, ret))
+					TH_LOG("%s nth %d: %d is not documented", op->name, nth, ret);
+			}
+			if (op->call == sweep_close && !ret)
+				continue;
+			ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+			if (op->call == sweep_pin && !ret) {
+				EXPECT_TRUE(info.flags & BOSH_BO_PINNED);
+				EXPECT_EQ(0, bosh_pin(self->fd, h, BOSH_UNPIN));
+			} else {
+				EXPECT_FALSE(info.flags & BOSH_BO_PINNED)
+					TH_LOG("%s nth %d: left pinned", op->name, nth);
+			}
+			EXPECT_EQ(0, bosh_check_bo(self->fd, h, SWEEP_PAGES, sweep_seed, h, 0))
+				TH_LOG("%s nth %d: content changed", op->name, nth);
+			EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+			EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
+		}
+		TH_LOG("%s: %d fault sites, %d of them failed the call", op->name, nth - 2, failed);
+		EXPECT_FALSE(fired);
+		EXPECT_EQ(0, ret) TH_LOG("%s: the last call failed", op->name);
+		EXPECT_EQ(bos, bosh_stat(0, "bos"));
+	}
+}
+
 TEST_HARNESS_MAIN
