@@ -596,6 +596,114 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/* ---- a campaign: at least 10,000 injected faults, no byte lost ---- */
+
+#define CAMPAIGN_BOS	16
+#define CAMPAIGN_PAGES	16
+#define CAMPAIGN_FAULTS	10000
+#define CAMPAIGN_TIMES	1000000
+
+static long fault_get(const char *point, const char *knob)
+{
+	char path[PATH_MAX];
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), FAULT_DIR "/%s/%s", point, knob);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Faults each point injected since it was armed with CAMPAIGN_TIMES. */
+static long campaign_injected(long *per_point)
+{
+	long sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++) {
+		per_point[i] = CAMPAIGN_TIMES - fault_get(fault_points[i], "times");
+		sum += per_point[i];
+	}
+	return sum;
+}
+
+/*
+ * Every point armed at once, at 30 % (fail_alloc at 10 %), while BOs are
+ * evicted (with and without writeback), validated and read back, until
+ * the points have injected at least 10,000 faults. Each failing call
+ * returns a documented errno; each read that succeeds matches the
+ * pattern; after injection stops, every BO reads back exactly.
+ */
+TEST_F_TIMEOUT(fault, campaign_10k_faults, 1200)
+{
+	static char buf[CAMPAIGN_PAGES * BOSH_PAGE];
+	static const int prob[] = { 10, 30, 30, 30, 30 };
+	uint64_t seed = self->seed, bytes = 0, bad = 0;
+	long per_point[5] = { 0 }, injected = 0;
+	uint32_t h[CAMPAIGN_BOS];
+	unsigned int i;
+	long round;
+	int ret;
+
+	for (i = 0; i < CAMPAIGN_BOS; i++)
+		h[i] = chunked_bo(_metadata, self->fd, CAMPAIGN_PAGES, seed, 11);
+	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++) {
+		ASSERT_EQ(0, fault_set(fault_points[i], "verbose", 0));
+		ASSERT_EQ(0, fault_set(fault_points[i], "interval", 1));
+		ASSERT_EQ(0, fault_set(fault_points[i], "times", CAMPAIGN_TIMES));
+		ASSERT_EQ(0, fault_set(fault_points[i], "probability", prob[i]));
+	}
+	for (round = 0; round < 200000 && injected < CAMPAIGN_FAULTS; round++) {
+		uint32_t bo = h[round % CAMPAIGN_BOS];
+
+		switch (round % 3) {
+		case 0:
+			/* Writeback in every other stretch of 96 rounds. */
+			if (round % 96 == 0)
+				bosh_sysfs_write(0, "writeback", round % 192 ? "1" : "0");
+			ret = bosh_debugfs_write(0, "evict", "1");
+			EXPECT_TRUE(!ret || ret == -ENOMEM || ret == -EIO)
+				TH_LOG("evict: %d", ret);
+			break;
+		case 1:
+			ret = bosh_validate(self->fd, bo);
+			EXPECT_TRUE(!ret || ret == -ENOMEM || ret == -EIO)
+				TH_LOG("validate: %d", ret);
+			break;
+		default:
+			ret = bosh_rw(self->fd, bo, BOSH_RW_READ, 0, sizeof(buf), buf);
+			EXPECT_TRUE(!ret || ret == -ENOMEM || ret == -EIO)
+				TH_LOG("read: %d", ret);
+			if (!ret) {
+				bad += bosh_pattern_check(buf, CAMPAIGN_PAGES, seed, bo, 11);
+				bytes += sizeof(buf);
+			}
+		}
+		if (round % 64 == 63)
+			injected = campaign_injected(per_point);
+	}
+	injected = campaign_injected(per_point);
+	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++)
+		fault_disarm(fault_points[i]);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+
+	for (i = 0; i < CAMPAIGN_BOS; i++) {
+		bad += bosh_check_bo(self->fd, h[i], CAMPAIGN_PAGES, seed, h[i], 11);
+		bytes += CAMPAIGN_PAGES * BOSH_PAGE;
+		EXPECT_EQ(0, bosh_close_bo(self->fd, h[i]));
+	}
+	TH_LOG("%ld faults in %ld rounds: alloc %ld, backup %ld, writeback %ld, restore %ld, restore_intr %ld; %llu bytes checked, %llu bad pages",
+	       injected, round, per_point[0], per_point[1], per_point[2], per_point[3],
+	       per_point[4], (unsigned long long)bytes, (unsigned long long)bad);
+	EXPECT_LE(CAMPAIGN_FAULTS, injected);
+	EXPECT_EQ(0, bad);
+}
+
 /* ---- a fail-nth sweep over every ioctl that takes a BO ---- */
 
 #define SWEEP_PAGES	8
