@@ -150,51 +150,24 @@ static void bosh_bo_attach_unpin(struct drm_gem_object *obj)
 	bosh_bo_unpin_locked(to_bosh_bo(obj));
 }
 
-/* The pinned BO's pages, one entry per physically contiguous run. */
+/* The pinned BO's pages; DRM's helper merges contiguous runs. */
 static struct sg_table *bosh_bo_get_sg_table(struct drm_gem_object *obj)
 {
 	struct bosh_bo *bo = to_bosh_bo(obj);
-	const unsigned int max_len = UINT_MAX & PAGE_MASK;
-	struct scatterlist *sg = NULL;
-	struct page *prev = NULL;
-	unsigned int nents = 0, len = 0;
 	struct sg_table *sgt;
+	struct page **pages;
 	pgoff_t i;
-	int ret;
 
 	dma_resv_assert_held(obj->resv);
 	if (WARN_ON_ONCE(!bo->pin_count))
 		return ERR_PTR(-EINVAL);
-	for (i = 0; i < bo->npages; i++) {
-		struct page *page = bosh_slot_page(bo->slots[i]);
-
-		if (!prev || page != prev + 1 || len == max_len) {
-			nents++;
-			len = 0;
-		}
-		len += PAGE_SIZE;
-		prev = page;
-	}
-	sgt = kmalloc(sizeof(*sgt), GFP_KERNEL);
-	if (!sgt)
+	pages = kvmalloc_array(bo->npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
 		return ERR_PTR(-ENOMEM);
-	ret = sg_alloc_table(sgt, nents, GFP_KERNEL);
-	if (ret) {
-		kfree(sgt);
-		return ERR_PTR(ret);
-	}
-	prev = NULL;
-	for (i = 0; i < bo->npages; i++) {
-		struct page *page = bosh_slot_page(bo->slots[i]);
-
-		if (!prev || page != prev + 1 || sg->length == max_len) {
-			sg = sg ? sg_next(sg) : sgt->sgl;
-			sg_set_page(sg, page, PAGE_SIZE, 0);
-		} else {
-			sg->length += PAGE_SIZE;
-		}
-		prev = page;
-	}
+	for (i = 0; i < bo->npages; i++)
+		pages[i] = bosh_slot_page(bo->slots[i]);
+	sgt = drm_prime_pages_to_sg(obj->dev, pages, bo->npages);
+	kvfree(pages);
 	return sgt;
 }
 
