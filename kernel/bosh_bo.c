@@ -457,6 +457,24 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	/* Bad arguments first, then state: even an empty copy sees a purge. */
 	if (READ_ONCE(bo->purged))
 		return -ENODATA;
+	if (!size)
+		return 0;
+
+	/*
+	 * Restore the whole range first, keeping progress: a call restarted
+	 * after a signal then skips the pages already resident instead of
+	 * copying them again, so a signal storm cannot make a large copy
+	 * quadratic. The loop below still handles pages evicted meanwhile.
+	 */
+	if (dma_resv_lock_interruptible(bo->base.resv, NULL))
+		return -ERESTARTSYS;
+	ret = bo->purged ? -ENODATA :
+	      bosh_bo_make_resident(bo, offset >> PAGE_SHIFT,
+				    ((offset + size - 1) >> PAGE_SHIFT) -
+				    (offset >> PAGE_SHIFT) + 1, true);
+	dma_resv_unlock(bo->base.resv);
+	if (ret)
+		return ret;
 
 	while (size) {
 		pgoff_t i = offset >> PAGE_SHIFT;
