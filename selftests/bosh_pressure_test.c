@@ -177,11 +177,15 @@ static int handle_result(struct workload *w, uint32_t i, int ret)
 /* Progress under TCG can be slow: show it, with what the shrinker did. */
 static void progress(struct workload *w, const char *what, uint32_t i, time_t start)
 {
-	printf("# bosh.%d %s %u/%u after %lds: backed_up_total %ld written_back_total %ld "
-	       "backup_errors_total %ld scans_total %ld purged_total %ld\n",
+	printf("# bosh.%d %s %u/%u after %lds: backed_up_total %ld restored_total %ld "
+	       "written_back_total %ld backup_errors_total %ld restore_errors_total %ld "
+	       "restore_interrupted_total %ld scans_total %ld purged_total %ld\n",
 	       w->dev, what, i, w->nbos, (long)(time(NULL) - start),
-	       bosh_stat(w->dev, "backed_up_total"), bosh_stat(w->dev, "written_back_total"),
-	       bosh_stat(w->dev, "backup_errors_total"), bosh_stat(w->dev, "scans_total"),
+	       bosh_stat(w->dev, "backed_up_total"), bosh_stat(w->dev, "restored_total"),
+	       bosh_stat(w->dev, "written_back_total"),
+	       bosh_stat(w->dev, "backup_errors_total"),
+	       bosh_stat(w->dev, "restore_errors_total"),
+	       bosh_stat(w->dev, "restore_interrupted_total"), bosh_stat(w->dev, "scans_total"),
 	       bosh_stat(w->dev, "purged_total"));
 	fflush(stdout);
 }
@@ -198,7 +202,7 @@ static int workload_setup(struct workload *w, uint64_t bytes)
 	printf("# %u BOs of %lu MiB (%lu MiB) on bosh.%d\n", w->nbos,
 	       BO_PAGES * BOSH_PAGE >> 20, (w->nbos * BO_PAGES * BOSH_PAGE) >> 20, w->dev);
 	for (i = 0; i < w->nbos; i++) {
-		if (i && !(i % 64))
+		if (i && !(i % 16))
 			progress(w, "filled", i, start);
 		ret = bosh_create(w->fd, BO_PAGES * BOSH_PAGE, &w->bo[i].handle);
 		if (ret)
@@ -253,12 +257,13 @@ static int workload_run(struct workload *w)
 			return ret;
 		w->ops++;
 	}
+	progress(w, "random phase over", w->nbos, end - w->seconds);
 	w->retry_eio = 1;	/* the final check may still meet injected faults */
 	end = time(NULL);
 	for (i = 0; i < w->nbos; i++) {
 		uint32_t r;
 
-		if (i && !(i % 64))
+		if (i && !(i % 16))
 			progress(w, "checked", i, end);
 		ret = retry(w, do_check(w, i), do_check, i);
 		if (handle_result(w, i, ret))
