@@ -734,6 +734,50 @@ TEST_F(bo, prime_foreign_import_pins_while_attached)
 	close(other);
 }
 
+/*
+ * BO_BUSY on an import puts the importer's fence on the exporter's resv:
+ * once the import is closed (unpinned), the exporter's BO stays busy,
+ * the shrinker skips it, and evict waits for the fence, then backs it up.
+ */
+TEST_F(bo, prime_foreign_import_busy_fence_on_shared_resv)
+{
+	uint64_t n = 16, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	int other = bosh_open(1), dmabuf;
+	long busy_skips;
+	uint32_t h, hi;
+
+	if (other < 0)
+		SKIP(return, "needs a second device (modprobe bosh devices=2)");
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	dmabuf = bosh_export(self->fd, h);
+	ASSERT_LE(0, dmabuf);
+	ASSERT_EQ(0, bosh_import(other, dmabuf, &hi));
+	ASSERT_EQ(0, bosh_busy(other, hi, 5000000));
+	ASSERT_EQ(0, bosh_info(other, hi, &info));
+	EXPECT_EQ(BOSH_BO_IMPORTED | BOSH_BO_BUSY, info.flags);
+	EXPECT_EQ(0, bosh_close_bo(other, hi));
+	close(dmabuf);
+
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
+	EXPECT_TRUE(info.flags & BOSH_BO_BUSY);
+	busy_skips = bosh_stat(0, "skipped_busy_total");
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	EXPECT_LT(busy_skips, bosh_stat(0, "skipped_busy_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.resident);
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_BUSY);
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	close(other);
+}
+
 /* An import that cannot pin fails as BO_PIN would and changes nothing. */
 TEST_F(bo, prime_foreign_import_errors)
 {
