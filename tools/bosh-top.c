@@ -8,8 +8,9 @@
  * rate; gauges (pages_resident, pages_backed_up, ...) show a signed rate,
  * how fast memory moves between states while the shrinker works.
  *
- * The stats files are opened, read and closed at every sample, never held
- * open, so bosh-top never keeps rmmod waiting; when the files vanish the
+ * The stats files are opened, read and closed at every sample, held open
+ * (with a reference on the module) only while a sample is read, so an
+ * rmmod fails only if it lands in that moment; when the files vanish the
  * module is gone and bosh-top says so and exits 0. Only libc is used, so
  * the tool builds wherever the module does.
  *
