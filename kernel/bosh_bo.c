@@ -13,6 +13,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_prime.h>
 #include <drm/drm_vma_manager.h>
@@ -23,27 +24,39 @@
 #include "bosh_slot.h"
 #include "bosh_trace.h"
 
-/* Resident pages of an unpinned BO are purgeable or evictable. */
-static void bosh_bo_class_add(struct bosh_bo *bo, long pages)
+/*
+ * The pages of an unpinned, live BO that the shrinker may take: resident
+ * pages are purgeable (DONTNEED) or evictable; a DONTNEED BO's pages in
+ * the store are purgeable too, since purging them gives back store memory
+ * and swap. A pinned BO has no pages in the store.
+ */
+static void bosh_bo_class_add(struct bosh_bo *bo, long resident,
+			      long backed_up)
 {
+	struct bosh_device *bdev = bo->bdev;
+
 	if (bo->pin_count || bo->purged)
 		return;
-	bosh_stat_add(bo->bdev, bo->madv == BOSH_MADV_DONTNEED ?
-		      BOSH_STAT_PAGES_PURGEABLE : BOSH_STAT_PAGES_EVICTABLE,
-		      pages);
+	if (bo->madv == BOSH_MADV_DONTNEED) {
+		bosh_stat_add(bdev, BOSH_STAT_PAGES_PURGEABLE, resident);
+		bosh_stat_add(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP, backed_up);
+	} else {
+		bosh_stat_add(bdev, BOSH_STAT_PAGES_EVICTABLE, resident);
+	}
 }
 
 static void bosh_bo_resident_add(struct bosh_bo *bo, long pages)
 {
 	bo->nr_resident += pages;
 	bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_RESIDENT, pages);
-	bosh_bo_class_add(bo, pages);
+	bosh_bo_class_add(bo, pages, 0);
 }
 
 static void bosh_bo_backed_up_add(struct bosh_bo *bo, long pages)
 {
 	bo->nr_backed_up += pages;
 	bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_BACKED_UP, pages);
+	bosh_bo_class_add(bo, 0, pages);
 }
 
 static void bosh_bo_zap_mappings(struct bosh_bo *bo)
@@ -110,6 +123,8 @@ static void bosh_bo_free(struct drm_gem_object *obj)
 	drm_gem_object_release(obj);
 	kvfree(bo->slots);
 	kfree(bo);
+	/* The last BO of an unplugged device frees its store and shrinker. */
+	drm_dev_put(&bdev->drm);
 }
 
 static int bosh_bo_mmap(struct drm_gem_object *obj, struct vm_area_struct *vma)
@@ -278,6 +293,7 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 		return ERR_PTR(-ENOMEM);
 	}
 	bo->bdev = bdev;
+	drm_dev_get(&bdev->drm);
 	bo->base.funcs = &bosh_bo_funcs;
 	drm_gem_private_object_init(&bdev->drm, &bo->base, size);
 	bo->store_base = bosh_backup_reserve(bdev->store, bo->npages);
@@ -293,7 +309,14 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 	return bo;
 }
 
-static void bosh_bo_touch(struct bosh_bo *bo)
+/**
+ * bosh_bo_touch() - a use: move the BO to the LRU's tail
+ * @bo: the BO
+ *
+ * Every use counts (BO_RW, BO_VALIDATE, BO_PIN, a CPU fault), so the scan
+ * takes the BOs idle for longest first.
+ */
+void bosh_bo_touch(struct bosh_bo *bo)
 {
 	struct bosh_device *bdev = bo->bdev;
 
@@ -319,7 +342,7 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 	struct page *page;
 	pgoff_t n, j;
 
-	page = bosh_pages_alloc(ilog2(run), true, GFP_HIGHUSER,
+	page = bosh_pages_alloc(ilog2(run), true, BOSH_BO_PAGE_GFP,
 				&bo->bdev->faults.alloc);
 	if (!page)
 		return -ENOMEM;
@@ -337,7 +360,7 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
 	struct page *page;
 	int err;
 
-	page = bosh_pages_alloc(0, false, GFP_HIGHUSER,
+	page = bosh_pages_alloc(0, false, BOSH_BO_PAGE_GFP,
 				&bdev->faults.alloc);
 	if (!page) {
 		err = -ENOMEM;
@@ -383,7 +406,9 @@ out_err:
  * Goes slot by slot. An interruptible call stops before a restore, after
  * at least one page of progress, when a signal is pending (-ERESTARTSYS) or the
  * fail_restore_intr point fires (-EINTR: no signal is pending, so
- * -ERESTARTSYS would leak to user space). Pages restored so far stay
+ * -ERESTARTSYS would leak to user space). Any call stops for a fatal
+ * signal (-EINTR), progress or not: the task is dying and its allocations
+ * must not dig further into memory. Pages restored so far stay
  * resident and the store keeps every page not yet installed.
  *
  * Return: 0 or a negative errno.
@@ -405,6 +430,8 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			i++;
 			continue;
 		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		/* Only restores stop: populating a zeroed page is cheap. */
 		if (interruptible && progress && bosh_slot_is_backup(slot)) {
 			if (signal_pending(current)) {
@@ -450,7 +477,7 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 {
 	struct bosh_device *bdev = bo->bdev;
 	bool progress = false;
-	int ret;
+	int ret, idx;
 
 	if (!bosh_user_range_ok(write, data, size))
 		return -EFAULT;
@@ -466,13 +493,18 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	 * copying them again, so a signal storm cannot make a large copy
 	 * quadratic. The loop below still handles pages evicted meanwhile.
 	 */
-	if (dma_resv_lock_interruptible(bo->base.resv, NULL))
+	if (!drm_dev_enter(&bdev->drm, &idx))
+		return -ENODEV;
+	if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
+		drm_dev_exit(idx);
 		return -ERESTARTSYS;
+	}
 	ret = bo->purged ? -ENODATA :
 	      bosh_bo_make_resident(bo, offset >> PAGE_SHIFT,
 				    ((offset + size - 1) >> PAGE_SHIFT) -
 				    (offset >> PAGE_SHIFT) + 1, true);
 	dma_resv_unlock(bo->base.resv);
+	drm_dev_exit(idx);
 	if (ret)
 		return ret;
 
@@ -483,8 +515,12 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		unsigned long left;
 		struct page *page;
 
-		if (dma_resv_lock_interruptible(bo->base.resv, NULL))
+		if (!drm_dev_enter(&bdev->drm, &idx))
+			return -ENODEV;
+		if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
+			drm_dev_exit(idx);
 			return -ERESTARTSYS;
+		}
 		if (bo->purged) {
 			ret = -ENODATA;
 		} else if (progress && bosh_slot_is_backup(bo->slots[i]) &&
@@ -497,14 +533,22 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		}
 		if (ret) {
 			dma_resv_unlock(bo->base.resv);
+			drm_dev_exit(idx);
 			return ret;
 		}
 		page = bosh_slot_page(bo->slots[i]);
 		atomic_inc(&bo->users);
 		dma_resv_unlock(bo->base.resv);
+		/* No user copy inside the unplug section: it could block unbind. */
+		drm_dev_exit(idx);
 
 		left = bosh_copy_page_user(page, off, data, len, write);
-		atomic_dec(&bo->users);
+		/*
+		 * Release: the copy's stores to the page are visible before
+		 * the count drops, so a shrinker that reads 0 (with acquire)
+		 * backs up what was written, even on a weakly ordered CPU.
+		 */
+		atomic_dec_return_release(&bo->users);
 		if (left)
 			return -EFAULT;
 
@@ -528,18 +572,19 @@ bool bosh_bo_is_idle(struct bosh_bo *bo)
 	return dma_resv_test_signaled(bo->base.resv, DMA_RESV_USAGE_BOOKKEEP);
 }
 
+/* Returns the resident pages freed; the store's copies go too. */
 static long bosh_bo_purge_locked(struct bosh_bo *bo)
 {
 	struct bosh_device *bdev = bo->bdev;
-	long freed = bo->nr_resident;
+	long freed = bo->nr_resident, backed_up = bo->nr_backed_up;
 
 	bosh_bo_zap_mappings(bo);
 	bosh_bo_resident_add(bo, -freed);
-	bosh_bo_backed_up_add(bo, -(long)bo->nr_backed_up);
+	bosh_bo_backed_up_add(bo, -backed_up);
 	bosh_bo_release_slots(bo);
 	bo->purged = true;
-	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, freed);
-	trace_bosh_purge(bdev->id, bo->id, freed);
+	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, freed + backed_up);
+	trace_bosh_purge(bdev->id, bo->id, freed + backed_up);
 	return freed;
 }
 
@@ -604,6 +649,8 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
 		n = bosh_bo_backup_chunk(bo, i, gfp, writeback, &written, &err);
 		freed += n;
 		i += n ? n : 1;
+		/* An evict of a large BO must not trip the soft-lockup detector. */
+		cond_resched();
 	}
 	if (writeback)
 		blk_finish_plug(&plug);
@@ -614,6 +661,35 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
 	trace_bosh_backup(bdev->id, bo->id, freed, written, err);
 	*errp = err;
 	return freed;
+}
+
+/**
+ * bosh_bo_may_shrink() - may a pass of @mode take anything from @bo
+ * @bo: the BO
+ * @mode: the pass
+ *
+ * The one rule of eligibility: the scan reads it without the BO's lock
+ * to skip BOs cheaply, and every walk checks it again under the lock.
+ * Purge takes unpinned DONTNEED BOs that hold pages, resident or in the
+ * store (a never-populated one has nothing to give and stays alive);
+ * backup takes the resident pages of unpinned WILLNEED BOs. A BO_RW copy
+ * in flight keeps both away.
+ *
+ * Return: true if the pass may take pages from @bo.
+ */
+bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode)
+{
+	bool dontneed = READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED;
+
+	if (READ_ONCE(bo->pin_count) || READ_ONCE(bo->purged))
+		return false;
+	/* Pairs with the release in bosh_bo_rw(): the copy has landed. */
+	if (atomic_read_acquire(&bo->users))
+		return false;
+	if (mode == BOSH_SHRINK_PURGE)
+		return dontneed && (READ_ONCE(bo->nr_resident) ||
+				    READ_ONCE(bo->nr_backed_up));
+	return !dontneed && READ_ONCE(bo->nr_resident);
 }
 
 /**
@@ -635,12 +711,10 @@ long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
 	dma_resv_assert_held(bo->base.resv);
 	*err = 0;
 
-	if (bo->purged || bo->pin_count || atomic_read(&bo->users))
+	if (!bosh_bo_may_shrink(bo, mode))
 		return 0;
 	if (mode == BOSH_SHRINK_PURGE)
-		return bo->madv == BOSH_MADV_DONTNEED ? bosh_bo_purge_locked(bo) : 0;
-	if (bo->madv == BOSH_MADV_DONTNEED || !bo->nr_resident)
-		return 0;
+		return bosh_bo_purge_locked(bo);
 	return bosh_bo_backup_locked(bo, nr_to_free, gfp,
 				     mode == BOSH_SHRINK_WRITEBACK, err);
 }
@@ -653,9 +727,9 @@ long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
 void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
 {
 	dma_resv_assert_held(bo->base.resv);
-	bosh_bo_class_add(bo, -(long)bo->nr_resident);
+	bosh_bo_class_add(bo, -(long)bo->nr_resident, -(long)bo->nr_backed_up);
 	WRITE_ONCE(bo->madv, madv);
-	bosh_bo_class_add(bo, bo->nr_resident);
+	bosh_bo_class_add(bo, bo->nr_resident, bo->nr_backed_up);
 }
 
 /**
@@ -664,10 +738,13 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
  * @interruptible: the restore may stop for a signal, as an ioctl's does
  *
  * A first pin reserves the BO's pages against the device's
- * ``max_pinned_mb`` cap before it restores anything.
+ * ``max_pinned_mb`` cap before it restores anything. The count is bounded
+ * by %BOSH_PIN_MAX, so it can never wrap to 0 and let the shrinker take
+ * pages an importer still uses.
  *
- * Return: 0, -ENODATA (purged), -ENOSPC (over the cap) or an error of
- * bosh_bo_make_resident(); on error the BO's pin state is unchanged.
+ * Return: 0, -ENODATA (purged), -EOVERFLOW (%BOSH_PIN_MAX pins already),
+ * -ENOSPC (over the cap) or an error of bosh_bo_make_resident(); on error
+ * the BO's pin state is unchanged.
  */
 int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 {
@@ -677,6 +754,8 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 	dma_resv_assert_held(bo->base.resv);
 	if (bo->purged)
 		return -ENODATA;
+	if (bo->pin_count >= BOSH_PIN_MAX)
+		return -EOVERFLOW;
 	if (!bo->pin_count) {
 		mutex_lock(&bdev->limits_lock);
 		if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages >
@@ -695,8 +774,9 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 		return ret;
 	}
 	if (!bo->pin_count)
-		bosh_bo_class_add(bo, -(long)bo->nr_resident);
+		bosh_bo_class_add(bo, -(long)bo->nr_resident, 0);
 	WRITE_ONCE(bo->pin_count, bo->pin_count + 1);
+	bosh_bo_touch(bo);
 	return 0;
 }
 
@@ -710,7 +790,7 @@ void bosh_bo_unpin_locked(struct bosh_bo *bo)
 	WRITE_ONCE(bo->pin_count, bo->pin_count - 1);
 	if (!bo->pin_count) {
 		bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
-		bosh_bo_class_add(bo, bo->nr_resident);
+		bosh_bo_class_add(bo, bo->nr_resident, 0);
 	}
 }
 
@@ -721,21 +801,38 @@ static vm_fault_t bosh_bo_fault(struct vm_fault *vmf)
 	pgoff_t i = ((vmf->address - vma->vm_start) >> PAGE_SHIFT) +
 		    vma->vm_pgoff - drm_vma_node_start(&bo->base.vma_node);
 	vm_fault_t ret;
+	int idx;
 
 	if (i >= bo->npages)
 		return VM_FAULT_SIGBUS;
+	/*
+	 * After unplug nothing may be mapped again: drm_dev_unplug() waits
+	 * for faults inside this section, then zaps every mapping.
+	 */
+	if (!drm_dev_enter(&bo->bdev->drm, &idx))
+		return VM_FAULT_SIGBUS;
 
 	/* Only a fatal signal may stop a fault; the page is refaulted. */
-	if (dma_resv_lock_interruptible(bo->base.resv, NULL))
-		return fatal_signal_pending(current) ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
+	if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
+		ret = fatal_signal_pending(current) ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
+		goto out_exit;
+	}
 	if (bo->purged || bosh_bo_make_resident(bo, i, 1, false))
 		ret = VM_FAULT_SIGBUS;
 	else
 		ret = vmf_insert_pfn(vma, vmf->address,
 				     page_to_pfn(bosh_slot_page(bo->slots[i])));
+	/*
+	 * A page-table allocation failure: VM_FAULT_OOM would send the OOM
+	 * killer after someone else on this client's behalf.
+	 */
+	if (ret & VM_FAULT_OOM)
+		ret = VM_FAULT_SIGBUS;
 	dma_resv_unlock(bo->base.resv);
 	if (!(ret & VM_FAULT_ERROR))
 		bosh_bo_touch(bo);
+out_exit:
+	drm_dev_exit(idx);
 	return ret;
 }
 

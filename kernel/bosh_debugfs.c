@@ -7,6 +7,7 @@
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/uaccess.h>
+#include <drm/drm_drv.h>
 #include <uapi/drm/bosh_drm.h>
 
 #include "bosh_drv.h"
@@ -19,6 +20,7 @@ const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_PAGES_RESIDENT] = "pages_resident",
 	[BOSH_STAT_PAGES_BACKED_UP] = "pages_backed_up",
 	[BOSH_STAT_PAGES_PURGEABLE] = "pages_purgeable",
+	[BOSH_STAT_PAGES_PURGEABLE_BACKED_UP] = "pages_purgeable_backed_up",
 	[BOSH_STAT_PAGES_EVICTABLE] = "pages_evictable",
 	[BOSH_STAT_PAGES_PINNED] = "pages_pinned",
 	[BOSH_STAT_PURGED_TOTAL] = "purged_total",
@@ -26,6 +28,11 @@ const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_RESTORED_TOTAL] = "restored_total",
 	[BOSH_STAT_WRITTEN_BACK_TOTAL] = "written_back_total",
 	[BOSH_STAT_SCANS_TOTAL] = "scans_total",
+	[BOSH_STAT_SCANS_KSWAPD_TOTAL] = "scans_kswapd_total",
+	[BOSH_STAT_SCANS_DIRECT_TOTAL] = "scans_direct_total",
+	[BOSH_STAT_SCANS_MEMCG_TOTAL] = "scans_memcg_total",
+	[BOSH_STAT_SCANS_DEBUGFS_TOTAL] = "scans_debugfs_total",
+	[BOSH_STAT_SCANS_SHRINKER_DEBUG_TOTAL] = "scans_shrinker_debug_total",
 	[BOSH_STAT_SCANNED_TOTAL] = "scanned_total",
 	[BOSH_STAT_FREED_TOTAL] = "freed_total",
 	[BOSH_STAT_BACKUP_ERRORS_TOTAL] = "backup_errors_total",
@@ -92,10 +99,15 @@ static ssize_t bosh_shrink_write(struct file *f, const char __user *ubuf,
 	unsigned long nr;
 	int ret;
 
+	int idx;
+
 	ret = bosh_parse_ulong(ubuf, len, 1, LONG_MAX, &nr);
 	if (ret)
 		return ret;
+	if (!drm_dev_enter(&bdev->drm, &idx))
+		return -ENODEV;
 	WRITE_ONCE(bdev->last_shrink_freed, bosh_shrink_as_reclaim(bdev, nr));
+	drm_dev_exit(idx);
 	return len;
 }
 
@@ -123,11 +135,15 @@ static ssize_t bosh_trigger_write(struct file *f, const char __user *ubuf,
 	struct bosh_device *bdev = file_inode(f)->i_private;
 	unsigned long v;
 	long ret;
+	int idx;
 
 	ret = bosh_parse_ulong(ubuf, len, 1, 1, &v);
 	if (ret)
 		return ret;
+	if (!drm_dev_enter(&bdev->drm, &idx))
+		return -ENODEV;
 	ret = fn(bdev);
+	drm_dev_exit(idx);
 	return ret < 0 ? ret : len;
 }
 

@@ -7,14 +7,15 @@
  * Each device is a platform device bosh.N (DRM's unique name) with a
  * render node.
  */
-#include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_ioctl.h>
+#include <drm/drm_managed.h>
 
 #include "bosh_drv.h"
 
@@ -53,6 +54,27 @@ static const struct drm_driver bosh_drm_driver = {
 	.minor = 0,
 };
 
+/*
+ * The store and the shrinker live as long as the drm_device: after an
+ * unplug, open files, mappings, dma-bufs and BOs still use them, and each
+ * BO holds a reference to the device until it is freed.
+ */
+static void bosh_device_fini(struct drm_device *drm, void *unused)
+{
+	struct bosh_device *bdev = to_bosh_device(drm);
+
+	bosh_shrinker_fini(bdev);
+	bosh_backup_destroy(bdev->store);
+}
+
+/* Per device: a share of RAM, so one client cannot ask for all of it. */
+static unsigned int bosh_default_max_bo_mb(void)
+{
+	unsigned long pages = totalram_pages() >> BOSH_DEFAULT_MAX_BO_RAM_SHIFT;
+
+	return max(1UL, pages >> (20 - PAGE_SHIFT));
+}
+
 static int bosh_probe(struct platform_device *pdev)
 {
 	struct bosh_device *bdev;
@@ -75,9 +97,8 @@ static int bosh_probe(struct platform_device *pdev)
 	mutex_init(&bdev->limits_lock);
 	bdev->shrinker_enabled = 1;
 	bdev->swap_reserve_mb = BOSH_DEFAULT_SWAP_RESERVE_MB;
-	bdev->max_bo_mb = BOSH_DEFAULT_MAX_BO_MB;
+	bdev->max_bo_mb = bosh_default_max_bo_mb();
 	bdev->max_pinned_mb = BOSH_DEFAULT_MAX_PINNED_MB;
-	bdev->fence_context = dma_fence_context_alloc(1);
 	bosh_faults_init(&bdev->faults);
 	platform_set_drvdata(pdev, bdev);
 
@@ -86,31 +107,31 @@ static int bosh_probe(struct platform_device *pdev)
 	if (IS_ERR(bdev->store))
 		return PTR_ERR(bdev->store);
 	ret = bosh_shrinker_init(bdev);
+	if (ret) {
+		bosh_backup_destroy(bdev->store);
+		return ret;
+	}
+	ret = drmm_add_action_or_reset(&bdev->drm, bosh_device_fini, NULL);
 	if (ret)
-		goto err_store;
+		return ret;
 	ret = drm_dev_register(&bdev->drm, 0);
 	if (ret)
-		goto err_shrinker;
+		return ret;
 	bosh_debugfs_init(bdev);
 	return 0;
-
-err_shrinker:
-	bosh_shrinker_fini(bdev);
-err_store:
-	bosh_backup_destroy(bdev->store);
-	return ret;
 }
 
+/*
+ * Unbind with files, mappings and dma-bufs still open: the device goes
+ * away for user space (ioctls fail with ENODEV, mappings are zapped and
+ * refault with SIGBUS), and the rest is torn down by the last reference.
+ */
 static void bosh_remove(struct platform_device *pdev)
 {
 	struct bosh_device *bdev = platform_get_drvdata(pdev);
 
 	bosh_debugfs_fini(bdev);
-	drm_dev_unregister(&bdev->drm);
-	bosh_shrinker_fini(bdev);
-	/* Deferred puts from reclaim may still be queued. */
-	flush_workqueue(bosh_wq);
-	bosh_backup_destroy(bdev->store);
+	drm_dev_unplug(&bdev->drm);
 }
 
 static struct platform_driver bosh_platform_driver = {
@@ -176,8 +197,8 @@ static void __exit bosh_exit(void)
 {
 	bosh_unregister_devices();
 	platform_driver_unregister(&bosh_platform_driver);
-	bosh_fences_wait_all();
 	bosh_debugfs_module_exit();
+	/* Runs the deferred puts still queued: they free the last BOs. */
 	destroy_workqueue(bosh_wq);
 }
 

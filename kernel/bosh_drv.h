@@ -20,8 +20,16 @@
 #include "bosh_fault.h"
 
 #define BOSH_DEFAULT_SWAP_RESERVE_MB	128
-#define BOSH_DEFAULT_MAX_BO_MB		8192
 #define BOSH_DEFAULT_MAX_PINNED_MB	256
+/* Default max_bo_mb, per device: this share of RAM (1/2). */
+#define BOSH_DEFAULT_MAX_BO_RAM_SHIFT	1
+
+/*
+ * BO pages are allocated for unprivileged clients: a failure is their
+ * ENOMEM (or SIGBUS in a fault), never the OOM killer sent after someone
+ * else, as TTM allocates user BOs.
+ */
+#define BOSH_BO_PAGE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL)
 
 /* Counters shown in debugfs stats; gauges first, then totals. */
 enum bosh_stat {
@@ -30,6 +38,7 @@ enum bosh_stat {
 	BOSH_STAT_PAGES_RESIDENT,
 	BOSH_STAT_PAGES_BACKED_UP,
 	BOSH_STAT_PAGES_PURGEABLE,
+	BOSH_STAT_PAGES_PURGEABLE_BACKED_UP,
 	BOSH_STAT_PAGES_EVICTABLE,
 	BOSH_STAT_PAGES_PINNED,
 	BOSH_STAT_PURGED_TOTAL,
@@ -37,6 +46,11 @@ enum bosh_stat {
 	BOSH_STAT_RESTORED_TOTAL,
 	BOSH_STAT_WRITTEN_BACK_TOTAL,
 	BOSH_STAT_SCANS_TOTAL,
+	BOSH_STAT_SCANS_KSWAPD_TOTAL,
+	BOSH_STAT_SCANS_DIRECT_TOTAL,
+	BOSH_STAT_SCANS_MEMCG_TOTAL,
+	BOSH_STAT_SCANS_DEBUGFS_TOTAL,
+	BOSH_STAT_SCANS_SHRINKER_DEBUG_TOTAL,
 	BOSH_STAT_SCANNED_TOTAL,
 	BOSH_STAT_FREED_TOTAL,
 	BOSH_STAT_BACKUP_ERRORS_TOTAL,
@@ -66,8 +80,6 @@ extern const char *const bosh_stat_names[BOSH_STAT_COUNT];
  * @max_bo_mb: sysfs knob
  * @max_pinned_mb: sysfs knob
  * @last_shrink_freed: pages freed by the last debugfs shrink
- * @fence_context: dma_fence context of BO_BUSY fences
- * @fence_seqno: last BO_BUSY seqno
  * @next_bo_id: last BO id handed out
  * @walk_seq: number of the last purge or evict walk
  * @faults: fault-injection points
@@ -90,8 +102,6 @@ struct bosh_device {
 	unsigned int max_bo_mb;
 	unsigned int max_pinned_mb;
 	unsigned long last_shrink_freed;
-	u64 fence_context;
-	atomic64_t fence_seqno;
 	atomic_t next_bo_id;
 	atomic64_t walk_seq;
 	struct bosh_faults faults;
@@ -126,9 +136,11 @@ struct bosh_lru_link {
  * @store_base: first index of the BO's reserved range in the store
  * @nr_resident: resident pages
  * @nr_backed_up: pages in the store
- * @pin_count: pins: user pins plus one per foreign attachment
+ * @pin_count: pins: user pins plus one per foreign attachment, at most
+ *	%BOSH_PIN_MAX
  * @user_pins: the pins taken with BO_PIN, the only ones BO_UNPIN drops
- * @users: BO_RW copies in flight, which block backup and purge
+ * @users: BO_RW copies in flight, which block backup and purge; dropped
+ *	with release and read with acquire ordering
  * @madv: BOSH_MADV_*
  * @purged: the content was purged; the BO is dead
  * @id: device-unique number, for debugfs and tracepoints
@@ -207,14 +219,25 @@ enum bosh_shrink_mode {
 	BOSH_SHRINK_WRITEBACK,
 };
 
+/* Who ran a scan, for the per-caller counters. */
+enum bosh_scan_caller {
+	BOSH_SCAN_KSWAPD,
+	BOSH_SCAN_DIRECT,
+	BOSH_SCAN_MEMCG,
+	BOSH_SCAN_DEBUGFS,
+	BOSH_SCAN_SHRINKER_DEBUG,
+};
+
 /* bosh_bo.c */
 struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size);
 int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			  bool interruptible);
 int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	       void __user *data);
+bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode);
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
 			   long nr_to_free, gfp_t gfp, int *err);
+void bosh_bo_touch(struct bosh_bo *bo);
 bool bosh_bo_is_idle(struct bosh_bo *bo);
 void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
 int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible);
@@ -241,6 +264,7 @@ void bosh_shrinker_fini(struct bosh_device *bdev);
 unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev);
 unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 				     unsigned long nr_to_scan);
+unsigned long bosh_count_purgeable(struct bosh_device *bdev);
 long bosh_purge_all(struct bosh_device *bdev);
 long bosh_evict_all(struct bosh_device *bdev);
 
@@ -249,9 +273,7 @@ long bosh_evict_all(struct bosh_device *bdev);
 extern const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS];
 
 /* bosh_fence.c */
-int bosh_attach_busy_fence(struct bosh_device *bdev, struct drm_gem_object *obj,
-			   u64 usecs);
-void bosh_fences_wait_all(void);
+int bosh_attach_busy_fence(struct drm_gem_object *obj, u64 usecs);
 
 /* bosh_debugfs.c */
 void bosh_debugfs_init(struct bosh_device *bdev);

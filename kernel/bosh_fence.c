@@ -6,8 +6,9 @@
 #include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
 #include <linux/hrtimer.h>
+#include <linux/module.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
+#include <uapi/drm/bosh_drm.h>
 
 #include "bosh_drv.h"
 
@@ -16,9 +17,6 @@ struct bosh_fence {
 	spinlock_t lock;	/* the fence's own lock, as dma_fence wants */
 	struct hrtimer timer;
 };
-
-/* Timers still armed; module unload waits for them. */
-static atomic_t bosh_fences_armed = ATOMIC_INIT(0);
 
 static const char *bosh_fence_driver_name(struct dma_fence *f)
 {
@@ -30,9 +28,22 @@ static const char *bosh_fence_timeline_name(struct dma_fence *f)
 	return "busy";
 }
 
+/*
+ * A fence can outlive every file and BO of bosh (a sync_file exported
+ * from a dma-buf, another driver's resv): each one holds the module, so
+ * that its ops are never called in freed module memory. Unload is
+ * refused while one lives, rather than waiting for it.
+ */
+static void bosh_fence_release(struct dma_fence *f)
+{
+	dma_fence_free(f);
+	module_put(THIS_MODULE);
+}
+
 static const struct dma_fence_ops bosh_fence_ops = {
 	.get_driver_name = bosh_fence_driver_name,
 	.get_timeline_name = bosh_fence_timeline_name,
+	.release = bosh_fence_release,
 };
 
 static enum hrtimer_restart bosh_fence_timer(struct hrtimer *t)
@@ -41,21 +52,37 @@ static enum hrtimer_restart bosh_fence_timer(struct hrtimer *t)
 
 	dma_fence_signal(&f->base);
 	dma_fence_put(&f->base);
-	if (atomic_dec_and_test(&bosh_fences_armed))
-		wake_up_var(&bosh_fences_armed);
 	return HRTIMER_NORESTART;
+}
+
+/* Unsignalled BO_BUSY fences in @resv, which is locked. */
+static unsigned int bosh_busy_fences(struct dma_resv *resv)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *fence;
+	unsigned int n = 0;
+
+	dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP, fence)
+		if (fence->ops == &bosh_fence_ops && !dma_fence_is_signaled(fence))
+			n++;
+	return n;
 }
 
 /**
  * bosh_attach_busy_fence() - make an object busy for @usecs
- * @bdev: the device whose "job" the fence stands for
  * @obj: a BO, or a foreign import sharing its exporter's dma_resv
  * @usecs: microseconds, already range-checked
  *
- * Return: 0 or a negative errno.
+ * Each fence has a fence context of its own: they signal in timer order,
+ * not in creation order, and dma_resv_add_fence() replaces an older fence
+ * of the same context, which would leave the BO idle while a longer "job"
+ * still runs. Since nothing replaces an unsignalled fence, at most
+ * %BOSH_BUSY_MAX_FENCES are outstanding per reservation object.
+ *
+ * Return: 0, -EBUSY (too many outstanding fences), -ENOMEM or
+ * -ERESTARTSYS.
  */
-int bosh_attach_busy_fence(struct bosh_device *bdev, struct drm_gem_object *obj,
-			   u64 usecs)
+int bosh_attach_busy_fence(struct drm_gem_object *obj, u64 usecs)
 {
 	struct bosh_fence *f;
 	int ret;
@@ -63,14 +90,19 @@ int bosh_attach_busy_fence(struct bosh_device *bdev, struct drm_gem_object *obj,
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;
+	/* Called from an ioctl: the open file already holds the module. */
+	__module_get(THIS_MODULE);
 	spin_lock_init(&f->lock);
-	dma_fence_init(&f->base, &bosh_fence_ops, &f->lock, bdev->fence_context,
-		       atomic64_inc_return(&bdev->fence_seqno));
+	dma_fence_init(&f->base, &bosh_fence_ops, &f->lock,
+		       dma_fence_context_alloc(1), 1);
 
 	ret = dma_resv_lock_interruptible(obj->resv, NULL);
 	if (ret)
 		goto out_put;
-	ret = dma_resv_reserve_fences(obj->resv, 1);
+	if (bosh_busy_fences(obj->resv) >= BOSH_BUSY_MAX_FENCES)
+		ret = -EBUSY;
+	else
+		ret = dma_resv_reserve_fences(obj->resv, 1);
 	if (!ret)
 		dma_resv_add_fence(obj->resv, &f->base, DMA_RESV_USAGE_WRITE);
 	dma_resv_unlock(obj->resv);
@@ -78,7 +110,6 @@ int bosh_attach_busy_fence(struct bosh_device *bdev, struct drm_gem_object *obj,
 		goto out_put;
 
 	/* The timer owns the initial reference. */
-	atomic_inc(&bosh_fences_armed);
 	hrtimer_init(&f->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	f->timer.function = bosh_fence_timer;
 	hrtimer_start(&f->timer, ns_to_ktime(usecs * NSEC_PER_USEC),
@@ -88,14 +119,4 @@ int bosh_attach_busy_fence(struct bosh_device *bdev, struct drm_gem_object *obj,
 out_put:
 	dma_fence_put(&f->base);
 	return ret;
-}
-
-/**
- * bosh_fences_wait_all() - wait until every busy timer has fired
- *
- * The timer callbacks are module code: unload waits for them.
- */
-void bosh_fences_wait_all(void)
-{
-	wait_var_event(&bosh_fences_armed, !atomic_read(&bosh_fences_armed));
 }

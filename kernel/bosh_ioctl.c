@@ -5,6 +5,7 @@
  */
 #include <linux/dma-resv.h>
 #include <linux/overflow.h>
+#include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
 #include <drm/drm_ioctl.h>
@@ -19,14 +20,18 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 	struct bosh_device *bdev = to_bosh_device(drm);
 	struct drm_bosh_bo_create *args = data;
 	struct bosh_bo *bo;
+	u64 cap;
 	int ret;
 
-	if (args->flags || !args->size || !PAGE_ALIGNED(args->size))
+	/* Past BOSH_BO_MAX_SIZE the slot array would pass INT_MAX bytes. */
+	if (args->flags || !args->size || !PAGE_ALIGNED(args->size) ||
+	    args->size > BOSH_BO_MAX_SIZE)
 		return -EINVAL;
 
 	mutex_lock(&bdev->limits_lock);
-	if (args->size > ((u64)bdev->max_bo_mb << 20) - bdev->bytes_total ||
-	    bdev->bytes_total > (u64)bdev->max_bo_mb << 20) {
+	/* One read: the knob may change under us, the check must not. */
+	cap = (u64)READ_ONCE(bdev->max_bo_mb) << 20;
+	if (bdev->bytes_total > cap || args->size > cap - bdev->bytes_total) {
 		mutex_unlock(&bdev->limits_lock);
 		return -ENOSPC;
 	}
@@ -168,6 +173,8 @@ static int bosh_ioctl_bo_validate(struct drm_device *drm, void *data,
 	if (!bo)
 		return ret;
 	ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
+	if (!ret)
+		bosh_bo_touch(bo);
 	bosh_unlock_put(bo);
 	return ret;
 }
@@ -230,7 +237,7 @@ static int bosh_ioctl_bo_busy(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	ret = bosh_attach_busy_fence(to_bosh_device(drm), obj, args->usecs);
+	ret = bosh_attach_busy_fence(obj, args->usecs);
 	drm_gem_object_put(obj);
 	return ret;
 }
@@ -275,13 +282,42 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 	return 0;
 }
 
+/*
+ * DRM refuses every ioctl of an unplugged device with ENODEV; one that
+ * raced with the unplug runs inside drm_dev_enter(), so drm_dev_unplug()
+ * waits for it before it returns. The section holds no user copy (DRM
+ * copies the arguments outside it), or user space could hold unbind up:
+ * BO_RW enters per page, around its locked part, instead.
+ */
+#define BOSH_IOCTL_ENTERED(fn)						\
+static int fn##_entered(struct drm_device *drm, void *data,		\
+			struct drm_file *file)				\
+{									\
+	int idx, ret;							\
+									\
+	if (!drm_dev_enter(drm, &idx))					\
+		return -ENODEV;						\
+	ret = fn(drm, data, file);					\
+	drm_dev_exit(idx);						\
+	return ret;							\
+}
+
+BOSH_IOCTL_ENTERED(bosh_ioctl_bo_create)
+BOSH_IOCTL_ENTERED(bosh_ioctl_bo_mmap_offset)
+BOSH_IOCTL_ENTERED(bosh_ioctl_bo_validate)
+BOSH_IOCTL_ENTERED(bosh_ioctl_bo_madvise)
+BOSH_IOCTL_ENTERED(bosh_ioctl_bo_pin)
+BOSH_IOCTL_ENTERED(bosh_ioctl_bo_busy)
+BOSH_IOCTL_ENTERED(bosh_ioctl_bo_info)
+
 const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS] = {
-	DRM_IOCTL_DEF_DRV(BOSH_BO_CREATE, bosh_ioctl_bo_create, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_MMAP_OFFSET, bosh_ioctl_bo_mmap_offset, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_CREATE, bosh_ioctl_bo_create_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_MMAP_OFFSET, bosh_ioctl_bo_mmap_offset_entered,
+			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_RW, bosh_ioctl_bo_rw, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_VALIDATE, bosh_ioctl_bo_validate, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_MADVISE, bosh_ioctl_bo_madvise, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_PIN, bosh_ioctl_bo_pin, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_BUSY, bosh_ioctl_bo_busy, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_INFO, bosh_ioctl_bo_info, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_VALIDATE, bosh_ioctl_bo_validate_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_MADVISE, bosh_ioctl_bo_madvise_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_PIN, bosh_ioctl_bo_pin_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_BUSY, bosh_ioctl_bo_busy_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_INFO, bosh_ioctl_bo_info_entered, DRM_RENDER_ALLOW),
 };

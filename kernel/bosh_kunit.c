@@ -57,6 +57,34 @@ static void bosh_pages_zeroed_order_test(struct kunit *test)
 		bosh_pages_free(page + i);
 }
 
+/*
+ * Pages left resident after a partial backup are freed one by one with
+ * the order their own private field holds: a stale tail value would free
+ * a neighbour's memory with them.
+ */
+static void bosh_pages_split_clears_every_order_test(struct kunit *test)
+{
+	struct page *page = bosh_pages_alloc(2, true, GFP_KERNEL, NULL);
+	unsigned int order, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	order = bosh_page_order(page);
+	if (!order) {
+		bosh_pages_free(page);
+		kunit_skip(test, "no order-2 chunk available");
+	}
+	for (i = 1; i < (1U << order); i++)
+		set_page_private(page + i, order);
+	bosh_pages_split(page);
+	for (i = 0; i < (1U << order); i++)
+		KUNIT_EXPECT_EQ_MSG(test, bosh_page_order(page + i), 0U,
+				    "page %u of an order-%u chunk", i, order);
+	for (i = 0; i < (1U << order); i++) {
+		set_page_private(page + i, 0);
+		bosh_pages_free(page + i);
+	}
+}
+
 static void bosh_backup_round_trip_test(struct kunit *test)
 {
 	struct bosh_backup *b = bosh_backup_create("bosh-kunit");
@@ -105,6 +133,7 @@ static void bosh_backup_round_trip_test(struct kunit *test)
 static struct kunit_case bosh_kunit_cases[] = {
 	KUNIT_CASE(bosh_slot_encoding_test),
 	KUNIT_CASE(bosh_pages_zeroed_order_test),
+	KUNIT_CASE(bosh_pages_split_clears_every_order_test),
 	KUNIT_CASE(bosh_backup_round_trip_test),
 	{}
 };

@@ -72,10 +72,16 @@ void bosh_pages_free(struct page *page)
  */
 void bosh_pages_split(struct page *page)
 {
-	unsigned int order = bosh_page_order(page);
+	unsigned int order = bosh_page_order(page), i;
 
 	if (!order)
 		return;
-	set_page_private(page, 0);
+	/*
+	 * Every page left over is later freed with the order its own
+	 * private field holds: clear them all, as TTM does, not just the
+	 * head's.
+	 */
+	for (i = 0; i < (1U << order); i++)
+		set_page_private(page + i, 0);
 	split_page(page, order);
 }

@@ -9,6 +9,7 @@
  */
 #include <linux/dma-resv.h>
 #include <linux/ktime.h>
+#include <linux/memcontrol.h>
 #include <linux/sched/mm.h>
 #include <linux/swap.h>
 #include <uapi/drm/bosh_drm.h>
@@ -28,11 +29,30 @@ static bool bosh_swap_allows_backup(struct bosh_device *bdev)
 }
 
 /**
+ * bosh_count_purgeable() - pages a purge pass could take now
+ * @bdev: the device
+ *
+ * Resident pages of unpinned DONTNEED BOs, and their pages in the store:
+ * purging those gives back store memory and swap, so a DONTNEED BO that
+ * was backed up whole is still worth a pass.
+ *
+ * Return: the pages.
+ */
+unsigned long bosh_count_purgeable(struct bosh_device *bdev)
+{
+	long n = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
+		 bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
+
+	return max(n, 0L);
+}
+
+/**
  * bosh_shrinker_count_pages() - what the shrinker could free now
  * @bdev: the device
  *
- * Return: resident pages of idle-or-not unpinned DONTNEED BOs, plus those
- * of unpinned WILLNEED BOs while swap allows backup; 0 when disabled.
+ * Return: what a purge could take (bosh_count_purgeable()), plus the
+ * resident pages of unpinned WILLNEED BOs while swap allows backup; 0
+ * when disabled. Busy BOs count: they will be idle soon.
  */
 unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev)
 {
@@ -40,7 +60,7 @@ unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev)
 
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return 0;
-	n = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE);
+	n = bosh_count_purgeable(bdev);
 	if (bosh_swap_allows_backup(bdev))
 		n += bosh_stat_read(bdev, BOSH_STAT_PAGES_EVICTABLE);
 	return max(n, 0L);
@@ -78,18 +98,26 @@ struct bosh_bo *bosh_lru_next(struct bosh_device *bdev,
 	return NULL;
 }
 
+/* Pages of @bo a pass of @mode looks at. */
+static long bosh_pass_pages(struct bosh_bo *bo, enum bosh_shrink_mode mode)
+{
+	long n = READ_ONCE(bo->nr_resident);
+
+	return mode == BOSH_SHRINK_PURGE ? n + READ_ONCE(bo->nr_backed_up) : n;
+}
+
 /*
  * One pass over the BOs, least recently used first, trylocking each.
  * A BO used during the walk moves to the tail and may be met again: the
- * walk is bounded by the number of BOs when it started.
+ * walk is bounded by the number of BOs when it started. @examined grows
+ * by the pages of every eligible BO met, taken or skipped.
  */
 static long bosh_shrink_pass(struct bosh_device *bdev,
 			     enum bosh_shrink_mode mode, long nr_to_free,
-			     gfp_t gfp)
+			     gfp_t gfp, long *examined)
 {
 	struct bosh_lru_link cursor = { .cursor = true };
 	long freed = 0, budget = bosh_stat_read(bdev, BOSH_STAT_BOS) + 1;
-	bool purge = mode == BOSH_SHRINK_PURGE;
 	struct bosh_bo *bo;
 	int err;
 
@@ -97,15 +125,13 @@ static long bosh_shrink_pass(struct bosh_device *bdev,
 	list_add(&cursor.node, &bdev->bos);
 	while (freed < nr_to_free && budget-- > 0 &&
 	       (bo = bosh_lru_next(bdev, &cursor))) {
-		if (READ_ONCE(bo->pin_count) || READ_ONCE(bo->purged) ||
-		    purge != (READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED) ||
-		    !(READ_ONCE(bo->nr_resident) ||
-		      (purge && READ_ONCE(bo->nr_backed_up))))
+		if (!bosh_bo_may_shrink(bo, mode))
 			continue;
 		if (!kref_get_unless_zero(&bo->base.refcount))
 			continue;
 		spin_unlock(&bdev->lru_lock);
 
+		*examined += min(bosh_pass_pages(bo, mode), nr_to_free - freed);
 		if (!dma_resv_trylock(bo->base.resv)) {
 			bosh_stat_add(bdev, BOSH_STAT_SKIPPED_LOCKED_TOTAL, 1);
 		} else {
@@ -118,6 +144,7 @@ static long bosh_shrink_pass(struct bosh_device *bdev,
 			dma_resv_unlock(bo->base.resv);
 		}
 		bosh_bo_put_deferred(bo);
+		cond_resched();
 		spin_lock(&bdev->lru_lock);
 	}
 	list_del(&cursor.node);
@@ -125,18 +152,34 @@ static long bosh_shrink_pass(struct bosh_device *bdev,
 	return freed;
 }
 
+static const enum bosh_stat bosh_scan_caller_stat[] = {
+	[BOSH_SCAN_KSWAPD] = BOSH_STAT_SCANS_KSWAPD_TOTAL,
+	[BOSH_SCAN_DIRECT] = BOSH_STAT_SCANS_DIRECT_TOTAL,
+	[BOSH_SCAN_MEMCG] = BOSH_STAT_SCANS_MEMCG_TOTAL,
+	[BOSH_SCAN_DEBUGFS] = BOSH_STAT_SCANS_DEBUGFS_TOTAL,
+	[BOSH_SCAN_SHRINKER_DEBUG] = BOSH_STAT_SCANS_SHRINKER_DEBUG_TOTAL,
+};
+
+/*
+ * Purge first, then back up: __GFP_FS allows a backup (the store is a
+ * file), __GFP_IO its writeback, and the swap reserve must hold. Returns
+ * the pages taken from BOs; *@purged of them were purged, *@examined is
+ * what the passes looked at.
+ */
 static unsigned long bosh_shrink(struct bosh_device *bdev,
 				 unsigned long nr_to_scan, gfp_t gfp,
-				 unsigned long *purged)
+				 enum bosh_scan_caller caller,
+				 unsigned long *purged, unsigned long *examined)
 {
 	u64 start = ktime_get_ns();
-	long freed;
+	long freed = 0, looked = 0;
 
 	bosh_stat_add(bdev, BOSH_STAT_SCANS_TOTAL, 1);
+	bosh_stat_add(bdev, bosh_scan_caller_stat[caller], 1);
 	/* Walking every BO for nothing costs O(BOs) under lru_lock. */
-	freed = 0;
-	if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) > 0)
-		freed = bosh_shrink_pass(bdev, BOSH_SHRINK_PURGE, nr_to_scan, gfp);
+	if (bosh_count_purgeable(bdev))
+		freed = bosh_shrink_pass(bdev, BOSH_SHRINK_PURGE, nr_to_scan,
+					 gfp, &looked);
 	*purged = freed;
 
 	if (freed < nr_to_scan && (gfp & __GFP_FS) &&
@@ -145,25 +188,45 @@ static unsigned long bosh_shrink(struct bosh_device *bdev,
 
 		freed += bosh_shrink_pass(bdev, wb ? BOSH_SHRINK_WRITEBACK :
 					  BOSH_SHRINK_BACKUP,
-					  nr_to_scan - freed, BOSH_RECLAIM_GFP);
+					  nr_to_scan - freed, BOSH_RECLAIM_GFP,
+					  &looked);
 	}
-	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, nr_to_scan);
+	*examined = max(looked, freed);
+	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, *examined);
 	bosh_stat_add(bdev, BOSH_STAT_FREED_TOTAL, freed);
 	trace_bosh_shrink(bdev->id, nr_to_scan, freed, *purged, gfp,
 			  ktime_get_ns() - start);
 	return freed;
 }
 
+/*
+ * Who is reclaiming: kswapd, a memcg's reclaim, a task in direct reclaim
+ * (PF_MEMALLOC), or else SHRINKER_DEBUG's scan or drop_caches.
+ */
+static enum bosh_scan_caller bosh_scan_caller(struct shrink_control *sc)
+{
+	if (current_is_kswapd())
+		return BOSH_SCAN_KSWAPD;
+#ifdef CONFIG_MEMCG
+	if (sc->memcg && parent_mem_cgroup(sc->memcg))
+		return BOSH_SCAN_MEMCG;
+#endif
+	if (current->flags & PF_MEMALLOC)
+		return BOSH_SCAN_DIRECT;
+	return BOSH_SCAN_SHRINKER_DEBUG;
+}
+
 static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
 	struct bosh_device *bdev = shrinker->private_data;
-	unsigned long freed, purged;
+	unsigned long freed, purged, examined;
 
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return SHRINK_STOP;
-	freed = bosh_shrink(bdev, sc->nr_to_scan, sc->gfp_mask, &purged);
-	sc->nr_scanned = freed;
+	freed = bosh_shrink(bdev, sc->nr_to_scan, sc->gfp_mask,
+			    bosh_scan_caller(sc), &purged, &examined);
+	sc->nr_scanned = examined;
 	/*
 	 * Only purged pages left the system for good; backed-up pages moved
 	 * into the store, which the mm reclaims (and accounts) itself.
@@ -186,14 +249,15 @@ static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
 unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 				     unsigned long nr_to_scan)
 {
-	unsigned long freed, purged;
+	unsigned long freed, purged, examined;
 	unsigned int flags;
 
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return 0;
 	fs_reclaim_acquire(GFP_KERNEL);
 	flags = memalloc_noreclaim_save();
-	freed = bosh_shrink(bdev, nr_to_scan, GFP_KERNEL, &purged);
+	freed = bosh_shrink(bdev, nr_to_scan, GFP_KERNEL, BOSH_SCAN_DEBUGFS,
+			    &purged, &examined);
 	memalloc_noreclaim_restore(flags);
 	fs_reclaim_release(GFP_KERNEL);
 	return freed;
@@ -237,6 +301,7 @@ static long bosh_walk_bos_waiting(struct bosh_device *bdev,
 			dma_resv_unlock(bo->base.resv);
 		}
 		drm_gem_object_put(&bo->base);
+		cond_resched();
 		if (ret < 0 && !err)
 			err = ret;
 		if (shrink_err && !err)

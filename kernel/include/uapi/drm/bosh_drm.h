@@ -10,7 +10,15 @@
  * exporters' dma-bufs are refused with EINVAL; mmap of a bosh dma-buf fd
  * fails with EINVAL. An imported handle takes BO_RW, BO_VALIDATE (a
  * no-op), BO_BUSY and BO_INFO; BO_MMAP_OFFSET, BO_MADVISE and BO_PIN
- * fail on it with EOPNOTSUPP.
+ * fail on it with EOPNOTSUPP. DRM_IOCTL_PRIME_HANDLE_TO_FD of a bosh BO
+ * fails with DRM's errors: ENOENT (bad handle), EINVAL (flags other than
+ * DRM_CLOEXEC and DRM_RDWR), ENOMEM, EMFILE (no free descriptor).
+ *
+ * Unplug: once the device is unbound (or the module's device removed),
+ * every ioctl on its open files fails with ENODEV, its mappings are
+ * zapped and fault with SIGBUS, and closing files, handles and dma-bufs
+ * still works; a foreign import of one of its BOs keeps working, since
+ * the attachment pins the BO.
  */
 #ifndef _UAPI_BOSH_DRM_H_
 #define _UAPI_BOSH_DRM_H_
@@ -31,12 +39,20 @@ extern "C" {
 #define DRM_BOSH_BO_INFO		0x07
 
 /**
+ * BOSH_BO_MAX_SIZE - largest BO, in bytes (512 GiB), whatever the caps
+ *
+ * The device's ``max_bo_mb`` cap (by default half the RAM, per device)
+ * is usually far lower.
+ */
+#define BOSH_BO_MAX_SIZE	(1ULL << 39)
+
+/**
  * struct drm_bosh_bo_create - create a buffer object
  *
  * Pages are populated lazily, on first fault, BO_RW or BO_VALIDATE.
- * Errors: EINVAL (@size zero or not a page multiple, @flags not zero),
- * ENOSPC (the device's ``max_bo_mb`` cap would be exceeded),
- * ENOMEM.
+ * Errors: EINVAL (@size zero, not a page multiple or above
+ * %BOSH_BO_MAX_SIZE, @flags not zero), ENOSPC (the device's
+ * ``max_bo_mb`` cap would be exceeded), ENOMEM.
  */
 struct drm_bosh_bo_create {
 	/** @size: size in bytes, a non-zero multiple of the page size. */
@@ -51,8 +67,10 @@ struct drm_bosh_bo_create {
  * struct drm_bosh_bo_mmap_offset - get the fake offset to mmap a BO
  *
  * The offset is for a shared mapping of the render node; private
- * mappings are refused with EINVAL. Errors: ENOENT (bad handle), EINVAL,
- * EOPNOTSUPP (a foreign import).
+ * mappings are refused with EINVAL. A fault that cannot restore its page
+ * (no memory, store read error, a purged BO, an unplugged device) raises
+ * SIGBUS, never the OOM killer. Errors: ENOENT (bad handle), EINVAL,
+ * EOPNOTSUPP (a foreign import), ENOMEM.
  */
 struct drm_bosh_bo_mmap_offset {
 	/** @handle: the BO. */
@@ -74,8 +92,9 @@ struct drm_bosh_bo_mmap_offset {
  * Restores backed-up pages on the way. Errors: ENOENT, EINVAL (bad
  * @op, or a range past the end or overflowing), EFAULT (bad @data: the
  * whole user range is checked first, so nothing changes), ENODATA
- * (the BO was purged), ENOMEM, EIO (the backup store could not be read),
- * EINTR (interrupted: pages restored so far stay resident; retry).
+ * (the BO was purged), ENOMEM (no memory for the BO's pages: bosh never
+ * calls the OOM killer for them), EIO (the backup store could not be
+ * read), EINTR (interrupted: pages restored so far stay resident; retry).
  */
 struct drm_bosh_bo_rw {
 	/** @handle: the BO. */
@@ -131,13 +150,16 @@ struct drm_bosh_bo_madvise {
 #define BOSH_PIN	0
 /** Drop one pin taken with %BOSH_PIN. */
 #define BOSH_UNPIN	1
+/** Most pins a BO can hold: user pins plus one per foreign attachment. */
+#define BOSH_PIN_MAX	65535
 
 /**
  * struct drm_bosh_bo_pin - pin or unpin a BO
  *
- * Pins nest. Errors: ENOENT, EINVAL (bad @op, unpin of an unpinned BO),
- * ENOSPC (the device's ``max_pinned_mb`` cap), ENODATA (purged), ENOMEM,
- * EIO, EINTR, EOPNOTSUPP (a foreign import). A foreign importer's
+ * Pins nest, up to %BOSH_PIN_MAX. Errors: ENOENT, EINVAL (bad @op, unpin
+ * of an unpinned BO), EOVERFLOW (the BO already holds %BOSH_PIN_MAX
+ * pins), ENOSPC (the device's ``max_pinned_mb`` cap), ENODATA (purged),
+ * ENOMEM, EIO, EINTR, EOPNOTSUPP (a foreign import). A foreign importer's
  * attachment pins too, but only detaching drops that pin.
  */
 struct drm_bosh_bo_pin {
@@ -149,13 +171,20 @@ struct drm_bosh_bo_pin {
 
 /** Longest busy period BO_BUSY accepts, in microseconds (10 s). */
 #define BOSH_BUSY_MAX_US	10000000ULL
+/** Most BO_BUSY fences not yet signalled on one BO. */
+#define BOSH_BUSY_MAX_FENCES	16
 
 /**
  * struct drm_bosh_bo_busy - make a BO busy, as a GPU job in flight would
  *
  * Attaches to the BO's reservation object a write fence that signals
- * after @usecs. The shrinker skips busy BOs. Errors: ENOENT, EINVAL
- * (@usecs zero or above %BOSH_BUSY_MAX_US, @flags not zero), EINTR.
+ * after @usecs, with a fence context of its own (fences signal in timer
+ * order): the BO stays busy until the last one signals. The shrinker
+ * skips busy BOs. Each fence holds the bosh module until it is released
+ * (a sync_file exported from the BO's dma-buf keeps it). Errors: ENOENT,
+ * EINVAL (@usecs zero or above %BOSH_BUSY_MAX_US, @flags not zero),
+ * EBUSY (%BOSH_BUSY_MAX_FENCES fences of this BO not yet signalled),
+ * ENOMEM, EINTR.
  */
 struct drm_bosh_bo_busy {
 	/** @handle: the BO. */
