@@ -27,9 +27,10 @@
 /*
  * BO pages are allocated for unprivileged clients: a failure is their
  * ENOMEM (or SIGBUS in a fault), never the OOM killer sent after someone
- * else, as TTM allocates user BOs.
+ * else, as TTM allocates user BOs; and not a stack dump in the log that
+ * any client could provoke at will.
  */
-#define BOSH_BO_PAGE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL)
+#define BOSH_BO_PAGE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /* Counters shown in debugfs stats; gauges first, then totals. */
 enum bosh_stat {

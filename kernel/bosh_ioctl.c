@@ -23,9 +23,7 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 	u64 cap;
 	int ret;
 
-	/* Past BOSH_BO_MAX_SIZE the slot array would pass INT_MAX bytes. */
-	if (args->flags || !args->size || !PAGE_ALIGNED(args->size) ||
-	    args->size > BOSH_BO_MAX_SIZE)
+	if (args->flags || !args->size || !PAGE_ALIGNED(args->size))
 		return -EINVAL;
 
 	mutex_lock(&bdev->limits_lock);
@@ -34,6 +32,15 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 	if (bdev->bytes_total > cap || args->size > cap - bdev->bytes_total) {
 		mutex_unlock(&bdev->limits_lock);
 		return -ENOSPC;
+	}
+	/*
+	 * Past BOSH_BO_MAX_SIZE the slot array would pass INT_MAX bytes,
+	 * which kvcalloc() refuses with a WARN: reachable only with
+	 * max_bo_mb raised above it.
+	 */
+	if (args->size > BOSH_BO_MAX_SIZE) {
+		mutex_unlock(&bdev->limits_lock);
+		return -EINVAL;
 	}
 	bdev->bytes_total += args->size;
 	mutex_unlock(&bdev->limits_lock);

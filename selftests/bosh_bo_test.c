@@ -81,15 +81,19 @@ TEST_F(bo, create_bad_input)
 
 TEST_F(bo, create_cap)
 {
+	long cap = bosh_sysfs_read(0, "max_bo_mb");
+	char old[32];
 	uint32_t a, b;
 
+	ASSERT_LT(0, cap);
+	snprintf(old, sizeof(old), "%ld", cap);
 	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", "4"));
 	EXPECT_EQ(0, bosh_create(self->fd, 3 << 20, &a));
 	EXPECT_EQ(-ENOSPC, bosh_create(self->fd, 2 << 20, &b));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
 	EXPECT_EQ(0, bosh_create(self->fd, 4 << 20, &b));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
-	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", "8192"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", old));
 }
 
 TEST_F(bo, bad_handles)
@@ -919,6 +923,357 @@ TEST_F(bo, verifier_catches_corrupted_restore)
 	EXPECT_EQ(1, bosh_check_bo(self->fd, h, n, seed, h, 0));
 	ASSERT_EQ(0, bosh_write_file(path, "0"));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/* Never-reused pattern keys within this run (GEM handles are reused). */
+static uint32_t next_serial(void)
+{
+	static uint32_t serial = 0x10000;
+
+	return ++serial;
+}
+
+static void wait_idle(struct __test_metadata *_metadata, int fd, uint32_t h)
+{
+	struct drm_bosh_bo_info info;
+	int i;
+
+	for (i = 0; i < 600; i++) {
+		ASSERT_EQ(0, bosh_info(fd, h, &info));
+		if (!(info.flags & BOSH_BO_BUSY))
+			return;
+		usleep(50000);
+	}
+	ASSERT_TRUE(0) TH_LOG("BO %u still busy after 30 s", h);
+}
+
+/*
+ * Pins nest up to BOSH_PIN_MAX, user pins and foreign attachments
+ * together: the count can never wrap to 0 and hand the shrinker a BO
+ * an importer still uses.
+ */
+TEST_F_TIMEOUT(bo, pin_count_bounded, 900)
+{
+	uint32_t h, ih, key = next_serial();
+	struct drm_bosh_bo_info info;
+	int fd1, dmabuf = -1;
+	unsigned int i;
+
+	ASSERT_EQ(0, bosh_create(self->fd, BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, 1, self->seed, key, 0));
+	for (i = 0; i < BOSH_PIN_MAX; i++)
+		ASSERT_EQ(0, bosh_pin(self->fd, h, BOSH_PIN)) TH_LOG("pin %u", i);
+	EXPECT_EQ(-EOVERFLOW, bosh_pin(self->fd, h, BOSH_PIN));
+
+	fd1 = bosh_open(1);
+	if (fd1 >= 0) {
+		/* An attachment pins too: refused at the limit, then it takes a slot. */
+		dmabuf = bosh_export(self->fd, h);
+		ASSERT_LE(0, dmabuf);
+		EXPECT_EQ(-EOVERFLOW, bosh_import(fd1, dmabuf, &ih));
+		ASSERT_EQ(0, bosh_pin(self->fd, h, BOSH_UNPIN));
+		ASSERT_EQ(0, bosh_import(fd1, dmabuf, &ih));
+		EXPECT_EQ(-EOVERFLOW, bosh_pin(self->fd, h, BOSH_PIN));
+		EXPECT_EQ(0, bosh_close_bo(fd1, ih));
+		close(dmabuf);
+		ASSERT_EQ(0, bosh_pin(self->fd, h, BOSH_PIN));
+		close(fd1);
+	}
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PINNED);
+	EXPECT_EQ(1, info.resident);
+	for (i = 0; i < BOSH_PIN_MAX; i++)
+		ASSERT_EQ(0, bosh_pin(self->fd, h, BOSH_UNPIN)) TH_LOG("unpin %u", i);
+	EXPECT_EQ(-EINVAL, bosh_pin(self->fd, h, BOSH_UNPIN));
+	EXPECT_EQ(0, bosh_stat(0, "pages_pinned"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, 1, self->seed, key, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/*
+ * BO_BUSY fences signal in timer order: a short job after a long one
+ * must not make the BO look idle while the long one still runs.
+ */
+TEST_F(bo, busy_fences_overlap_long_one_keeps_bo_busy)
+{
+	uint64_t n = 16;
+	long skips = bosh_stat(0, "skipped_busy_total");
+	uint32_t h, key = next_serial();
+	struct drm_bosh_bo_info info;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 0));
+	ASSERT_EQ(0, bosh_busy(self->fd, h, 3000000));
+	ASSERT_EQ(0, bosh_busy(self->fd, h, 1));
+	/* Long enough for the 1 us fence, however slow the guest. */
+	usleep(100000);
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_BUSY);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(0, info.backed_up);
+	EXPECT_EQ(n, info.resident);
+	EXPECT_LT(skips, bosh_stat(0, "skipped_busy_total"));
+
+	wait_idle(_metadata, self->fd, h);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/* Nothing replaces an unsignalled fence: their number is bounded. */
+TEST_F(bo, busy_fences_bounded)
+{
+	uint32_t h;
+	int i;
+
+	ASSERT_EQ(0, bosh_create(self->fd, BOSH_PAGE, &h));
+	for (i = 0; i < BOSH_BUSY_MAX_FENCES; i++)
+		ASSERT_EQ(0, bosh_busy(self->fd, h, 2000000)) TH_LOG("fence %d", i);
+	EXPECT_EQ(-EBUSY, bosh_busy(self->fd, h, 2000000));
+	wait_idle(_metadata, self->fd, h);
+	EXPECT_EQ(0, bosh_busy(self->fd, h, 1));
+	wait_idle(_metadata, self->fd, h);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/*
+ * Every use moves a BO to the LRU's tail: a one-page scan right after a
+ * validate (or a pin) takes from the BO idle for longer.
+ */
+TEST_F(bo, validate_and_pin_count_as_use)
+{
+	uint64_t n = 8;
+	uint32_t a, b, ka = next_serial(), kb = next_serial();
+	struct drm_bosh_bo_info ia, ib;
+	int round;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &a));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &b));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, a, n, self->seed, ka, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, b, n, self->seed, kb, 0));
+	for (round = 0; round < 2; round++) {
+		/* a is the older BO; then it is used, by validate or by pin. */
+		ASSERT_EQ(0, bosh_validate(self->fd, b));
+		if (!round) {
+			ASSERT_EQ(0, bosh_validate(self->fd, a));
+		} else {
+			ASSERT_EQ(0, bosh_pin(self->fd, a, BOSH_PIN));
+			ASSERT_EQ(0, bosh_pin(self->fd, a, BOSH_UNPIN));
+		}
+		ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "1"));
+		ASSERT_EQ(0, bosh_info(self->fd, a, &ia));
+		ASSERT_EQ(0, bosh_info(self->fd, b, &ib));
+		EXPECT_EQ(0, ia.backed_up) TH_LOG("round %d: the BO just used was taken", round);
+		EXPECT_LT(0, ib.backed_up) TH_LOG("round %d: the idle BO was not taken", round);
+	}
+	EXPECT_EQ(0, bosh_check_bo(self->fd, a, n, self->seed, ka, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, b, n, self->seed, kb, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+}
+
+/*
+ * A DONTNEED BO whose pages all sit in the store still holds store
+ * memory or swap: the scan purges it, and the count shows it.
+ */
+TEST_F(bo, scan_purges_dontneed_bo_backed_up_whole)
+{
+	uint64_t n = 64;
+	long backed = bosh_stat(0, "pages_backed_up");
+	long purged = bosh_stat(0, "purged_total");
+	struct drm_bosh_bo_info info;
+	uint32_t h, retained;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, next_serial(), 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
+	ASSERT_EQ(1, retained);
+	EXPECT_EQ((long)n, bosh_stat(0, "pages_purgeable_backed_up"));
+	EXPECT_LE((long)n, bosh_stat(0, "pages_shrinkable"));
+	EXPECT_EQ(backed + (long)n, bosh_stat(0, "pages_backed_up"));
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, info.backed_up);
+	EXPECT_EQ(backed, bosh_stat(0, "pages_backed_up"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_purgeable_backed_up"));
+	EXPECT_EQ(purged + (long)n, bosh_stat(0, "purged_total"));
+	EXPECT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_WILLNEED, &retained));
+	EXPECT_EQ(0, retained);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/* The scan reports the pages it looked at, not the pages it was asked for. */
+TEST_F(bo, scan_reports_pages_examined)
+{
+	uint64_t n = 64;
+	long scanned = bosh_stat(0, "scanned_total");
+	long freed = bosh_stat(0, "freed_total");
+	uint32_t h, p, key = next_serial();
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &p));
+	ASSERT_EQ(0, bosh_validate(self->fd, p));
+	ASSERT_EQ(0, bosh_pin(self->fd, p, BOSH_PIN));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 0));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	/* The pinned BO is not a candidate; the other one gives all it has. */
+	EXPECT_EQ(freed + (long)n, bosh_stat(0, "freed_total"));
+	EXPECT_EQ(scanned + (long)n, bosh_stat(0, "scanned_total"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, p));
+}
+
+/*
+ * Past BOSH_BO_MAX_SIZE the slot array would pass INT_MAX bytes: refused
+ * with EINVAL even when max_bo_mb allows it, before any allocation.
+ */
+TEST_F(bo, create_beyond_max_size_refused)
+{
+	long cap = bosh_sysfs_read(0, "max_bo_mb"), bos = bosh_stat(0, "bos");
+	char old[32];
+	uint32_t h;
+
+	ASSERT_LT(0, cap);
+	snprintf(old, sizeof(old), "%ld", cap);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", "1048576"));
+	EXPECT_EQ(-EINVAL, bosh_create(self->fd, 1ULL << 40, &h));
+	EXPECT_EQ(-EINVAL, bosh_create(self->fd, BOSH_BO_MAX_SIZE + BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", old));
+	EXPECT_EQ(-ENOSPC, bosh_create(self->fd, BOSH_BO_MAX_SIZE + BOSH_PAGE, &h));
+	EXPECT_EQ(bos, bosh_stat(0, "bos"));
+}
+
+/* The default cap is a share of RAM (half, per device), not a constant. */
+TEST_F(bo, default_cap_is_half_of_ram)
+{
+	char line[128];
+	uint64_t kib = 0;
+	long cap = bosh_sysfs_read(0, "max_bo_mb");
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	ASSERT_LT(0, kib);
+	/* Every test that changes the cap puts the old value back. */
+	EXPECT_EQ((long)(kib / 2 / 1024), cap);
+}
+
+static long vmstat(const char *key)
+{
+	char k[64];
+	long v, found = -1;
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	while (f && fscanf(f, "%63s %ld", k, &v) == 2)
+		if (!strcmp(k, key))
+			found = v;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+static long oom_reports(void)
+{
+	FILE *p = popen("dmesg | grep -c 'invoked oom-killer'", "r");
+	long n = -1;
+
+	if (p) {
+		if (fscanf(p, "%ld", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+/*
+ * An unprivileged client that populates BOs past the RAM, in a guest
+ * without swap, gets ENOMEM from its own calls: BO pages are allocated
+ * with __GFP_RETRY_MAYFAIL, so the OOM killer is never sent after an
+ * innocent process on its behalf.
+ */
+TEST_F_TIMEOUT(bo, unprivileged_overcommit_gets_enomem_not_oom, 900)
+{
+	char swaps[8][128], line[256], mb[32], old[32];
+	long oom = vmstat("oom_kill"), reports = oom_reports();
+	long cap = bosh_sysfs_read(0, "max_bo_mb");
+	int nswaps = 0, status, i;
+	uint64_t kib = 0;
+	pid_t pid;
+	FILE *f;
+
+	if (oom < 0)
+		SKIP(return, "no oom_kill in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS off)");
+	f = fopen("/proc/meminfo", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemTotal: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	/* No swap: nothing but ENOMEM or the OOM killer can end this. */
+	f = fopen("/proc/swaps", "re");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f) && nswaps < 8)
+		if (line[0] == '/' && sscanf(line, "%127s", swaps[nswaps]) == 1)
+			nswaps++;
+	fclose(f);
+	if (nswaps)
+		ASSERT_EQ(0, system("swapoff -a"));
+	snprintf(old, sizeof(old), "%ld", cap);
+	snprintf(mb, sizeof(mb), "%lu", (unsigned long)(2 * kib / 1024));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "max_bo_mb", mb));
+	ASSERT_EQ(0, system("chmod 0666 /dev/dri/renderD*"));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint64_t made = 0;
+		uint32_t h;
+		int fd, ret = 0;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		fd = bosh_open(0);
+		if (fd < 0)
+			_exit(11);
+		/* 16 MiB at a time, up to twice the RAM: ENOMEM must come first. */
+		while (made < 2 * kib * 1024 && !ret) {
+			ret = bosh_create(fd, 16 << 20, &h);
+			if (!ret)
+				ret = bosh_validate(fd, h);
+			made += 16 << 20;
+		}
+		printf("# client: %s after %lu MiB\n", ret ? strerror(-ret) : "no error",
+		       (unsigned long)(made >> 20));
+		fflush(stdout);
+		_exit(ret == -ENOMEM ? 0 : ret ? 12 : 13);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	bosh_sysfs_write(0, "max_bo_mb", old);
+	for (i = 0; i < nswaps; i++) {
+		char cmd[sizeof(swaps[i]) + 8] = "swapon ";
+
+		strcat(cmd, swaps[i]);
+		EXPECT_EQ(0, system(cmd));
+	}
+	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("client killed by signal %d", WTERMSIG(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("10-11 setup, 12 other error, 13 no ENOMEM");
+	EXPECT_EQ(oom, vmstat("oom_kill"));
+	EXPECT_EQ(reports, oom_reports());
+	for (i = 0; i < 100 && bosh_stat(0, "bos") > 0; i++)
+		usleep(100000);
+	EXPECT_EQ(0, bosh_stat(0, "bos"));
 }
 
 TEST_HARNESS_MAIN

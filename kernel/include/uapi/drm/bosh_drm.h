@@ -50,9 +50,9 @@ extern "C" {
  * struct drm_bosh_bo_create - create a buffer object
  *
  * Pages are populated lazily, on first fault, BO_RW or BO_VALIDATE.
- * Errors: EINVAL (@size zero, not a page multiple or above
- * %BOSH_BO_MAX_SIZE, @flags not zero), ENOSPC (the device's
- * ``max_bo_mb`` cap would be exceeded), ENOMEM.
+ * Errors: EINVAL (@size zero or not a page multiple, @flags not zero,
+ * or @size above %BOSH_BO_MAX_SIZE though within the cap), ENOSPC (the
+ * device's ``max_bo_mb`` cap would be exceeded), ENOMEM.
  */
 struct drm_bosh_bo_create {
 	/** @size: size in bytes, a non-zero multiple of the page size. */
