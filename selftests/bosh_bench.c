@@ -1157,6 +1157,11 @@ int main(int argc, char **argv)
 		printf("# no bosh device\n");
 		return 1;
 	}
+	/* max_bo_mb defaults to half the RAM: the overcommit needs more. */
+	if (bosh_sysfs_write(0, "max_bo_mb", "1048576")) {
+		printf("# cannot raise max_bo_mb\n");
+		return 1;
+	}
 	uname(&u);
 	strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
 

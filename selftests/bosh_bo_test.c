@@ -825,7 +825,7 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 {
 	uint64_t n = 256, seed = self->seed;
 	char path[PATH_MAX], line[128];
-	long count = 0, freed_before;
+	long count = 0, freed_before, sd_scans, dbg_scans;
 	struct dirent *de;
 	uint32_t h;
 	DIR *d;
@@ -856,8 +856,16 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 	snprintf(path, sizeof(path), "/sys/kernel/debug/shrinker/%s/scan", de->d_name);
 	closedir(d);
 	/* "<memcg inode> <node> <nr_to_scan>"; 0 0 for a plain shrinker. */
+	sd_scans = bosh_stat(0, "scans_shrinker_debug_total");
+	dbg_scans = bosh_stat(0, "scans_debugfs_total");
 	ASSERT_EQ(0, bosh_write_file(path, "0 0 64"));
 	EXPECT_LT(freed_before, bosh_stat(0, "freed_total"));
+	/* Each caller is counted apart: this one has no reclaim context. */
+	EXPECT_EQ(sd_scans + 1, bosh_stat(0, "scans_shrinker_debug_total"));
+	EXPECT_EQ(dbg_scans, bosh_stat(0, "scans_debugfs_total"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "1"));
+	EXPECT_EQ(sd_scans + 1, bosh_stat(0, "scans_shrinker_debug_total"));
+	EXPECT_EQ(dbg_scans + 1, bosh_stat(0, "scans_debugfs_total"));
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }

@@ -21,7 +21,9 @@ static const char *const bosh_stat_keys[] = {
 	"backed_up_total", "restored_total", "written_back_total",
 	"scans_total", "scanned_total", "freed_total", "backup_errors_total",
 	"restore_errors_total", "restore_interrupted_total",
-	"skipped_busy_total", "skipped_locked_total",
+	"skipped_busy_total", "skipped_locked_total", "pages_purgeable_backed_up",
+	"scans_kswapd_total", "scans_direct_total", "scans_memcg_total",
+	"scans_debugfs_total", "scans_shrinker_debug_total",
 };
 
 static const char *const bosh_knobs[] = {
