@@ -44,7 +44,7 @@ extern "C" {
  * The device's ``max_bo_mb`` cap (by default half the RAM, per device)
  * is usually far lower.
  */
-#define BOSH_BO_MAX_SIZE	(1ULL << 39)
+#define BOSH_BO_MAX_SIZE	0x8000000000ULL
 
 /**
  * struct drm_bosh_bo_create - create a buffer object
