@@ -283,11 +283,11 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 {
 	struct bosh_bo *bo;
 
-	bo = kzalloc(sizeof(*bo), GFP_KERNEL);
+	bo = kzalloc(sizeof(*bo), BOSH_CLIENT_GFP);
 	if (!bo)
 		return ERR_PTR(-ENOMEM);
 	bo->npages = size >> PAGE_SHIFT;
-	bo->slots = kvcalloc(bo->npages, sizeof(*bo->slots), GFP_KERNEL);
+	bo->slots = kvcalloc(bo->npages, sizeof(*bo->slots), BOSH_CLIENT_GFP);
 	if (!bo->slots) {
 		kfree(bo);
 		return ERR_PTR(-ENOMEM);
@@ -335,6 +335,20 @@ static pgoff_t bosh_bo_empty_run(struct bosh_bo *bo, pgoff_t i, pgoff_t max)
 	return n;
 }
 
+/*
+ * Admission before a BO grows. __GFP_RETRY_MAYFAIL alone fails only at
+ * the brink, where anyone else's next allocation summons the OOM killer
+ * (and picks a victim by RSS, which BO pages are not part of). So a BO
+ * takes pages only while free and reclaimable memory plus what this
+ * device's shrinker could give back covers them with a margin.
+ */
+static bool bosh_bo_may_grow(struct bosh_device *bdev, pgoff_t pages)
+{
+	long avail = si_mem_available() + bosh_shrinker_count_pages(bdev);
+
+	return avail - (long)pages > (long)(totalram_pages() >> BOSH_GROW_MARGIN_SHIFT);
+}
+
 static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 {
 	pgoff_t run = bosh_bo_empty_run(bo, i, min_t(pgoff_t, end - i,
@@ -342,6 +356,8 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 	struct page *page;
 	pgoff_t n, j;
 
+	if (!bosh_bo_may_grow(bo->bdev, run))
+		return -ENOMEM;
 	page = bosh_pages_alloc(ilog2(run), true, BOSH_BO_PAGE_GFP,
 				&bo->bdev->faults.alloc);
 	if (!page)
@@ -360,13 +376,15 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
 	struct page *page;
 	int err;
 
-	page = bosh_pages_alloc(0, false, BOSH_BO_PAGE_GFP,
-				&bdev->faults.alloc);
+	page = bosh_bo_may_grow(bdev, 1) ?
+	       bosh_pages_alloc(0, false, BOSH_BO_PAGE_GFP, &bdev->faults.alloc) :
+	       NULL;
 	if (!page) {
 		err = -ENOMEM;
 		goto out_err;
 	}
-	err = bosh_backup_read(bdev->store, handle, page, GFP_KERNEL,
+	/* A swap-in allocates too: the client's failure, not the OOM killer. */
+	err = bosh_backup_read(bdev->store, handle, page, BOSH_CLIENT_GFP,
 			       &bdev->faults.restore);
 	if (err) {
 		bosh_pages_free(page);
@@ -572,7 +590,7 @@ bool bosh_bo_is_idle(struct bosh_bo *bo)
 	return dma_resv_test_signaled(bo->base.resv, DMA_RESV_USAGE_BOOKKEEP);
 }
 
-/* Returns the resident pages freed; the store's copies go too. */
+/* Returns the pages taken: resident ones and the store's copies. */
 static long bosh_bo_purge_locked(struct bosh_bo *bo)
 {
 	struct bosh_device *bdev = bo->bdev;
@@ -585,7 +603,7 @@ static long bosh_bo_purge_locked(struct bosh_bo *bo)
 	bo->purged = true;
 	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, freed + backed_up);
 	trace_bosh_purge(bdev->id, bo->id, freed + backed_up);
-	return freed;
+	return freed + backed_up;
 }
 
 /* Back up one chunk; on a partial failure split it and keep the rest. */

@@ -11,6 +11,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/wait_bit.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_file.h>
 #include <drm/drm_gem.h>
@@ -26,6 +27,12 @@ module_param(devices, uint, 0444);
 MODULE_PARM_DESC(devices, "Number of bosh devices (1-8, default 1)");
 
 struct workqueue_struct *bosh_wq;
+/*
+ * Devices not yet released. Unload waits for them: with every file,
+ * dma-buf and fence gone, only a scan that still held a BO can keep one,
+ * and its deferred put is on bosh_wq, which must not be draining yet.
+ */
+static atomic_t bosh_live_devices = ATOMIC_INIT(0);
 static struct platform_device *bosh_pdevs[BOSH_MAX_DEVICES];
 
 static void bosh_show_fdinfo(struct drm_printer *p, struct drm_file *file)
@@ -65,6 +72,8 @@ static void bosh_device_fini(struct drm_device *drm, void *unused)
 
 	bosh_shrinker_fini(bdev);
 	bosh_backup_destroy(bdev->store);
+	if (atomic_dec_and_test(&bosh_live_devices))
+		wake_up_var(&bosh_live_devices);
 }
 
 /* Per device: a share of RAM, so one client cannot ask for all of it. */
@@ -72,7 +81,7 @@ static unsigned int bosh_default_max_bo_mb(void)
 {
 	unsigned long pages = totalram_pages() >> BOSH_DEFAULT_MAX_BO_RAM_SHIFT;
 
-	return max(1UL, pages >> (20 - PAGE_SHIFT));
+	return clamp(pages >> (20 - PAGE_SHIFT), 1UL, (unsigned long)BOSH_KNOB_MB_MAX);
 }
 
 static int bosh_probe(struct platform_device *pdev)
@@ -111,6 +120,7 @@ static int bosh_probe(struct platform_device *pdev)
 		bosh_backup_destroy(bdev->store);
 		return ret;
 	}
+	atomic_inc(&bosh_live_devices);
 	ret = drmm_add_action_or_reset(&bdev->drm, bosh_device_fini, NULL);
 	if (ret)
 		return ret;
@@ -197,8 +207,8 @@ static void __exit bosh_exit(void)
 {
 	bosh_unregister_devices();
 	platform_driver_unregister(&bosh_platform_driver);
+	wait_var_event(&bosh_live_devices, !atomic_read(&bosh_live_devices));
 	bosh_debugfs_module_exit();
-	/* Runs the deferred puts still queued: they free the last BOs. */
 	destroy_workqueue(bosh_wq);
 }
 

@@ -9,6 +9,7 @@
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/shrinker.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
@@ -19,6 +20,8 @@
 #include "bosh_backup.h"
 #include "bosh_fault.h"
 
+/* Upper bound of the MiB knobs: 1 TiB. */
+#define BOSH_KNOB_MB_MAX		SZ_1M
 #define BOSH_DEFAULT_SWAP_RESERVE_MB	128
 #define BOSH_DEFAULT_MAX_PINNED_MB	256
 /* Default max_bo_mb, per device: this share of RAM (1/2). */
@@ -31,6 +34,14 @@
  * any client could provoke at will.
  */
 #define BOSH_BO_PAGE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+/* The same rule for what a client's call allocates besides its pages. */
+#define BOSH_CLIENT_GFP		(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+/*
+ * A BO grows only while free and reclaimable memory plus what the
+ * device's shrinker could give back exceeds its pages by this share of
+ * RAM (1/64).
+ */
+#define BOSH_GROW_MARGIN_SHIFT	6
 
 /* Counters shown in debugfs stats; gauges first, then totals. */
 enum bosh_stat {

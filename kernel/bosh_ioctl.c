@@ -34,9 +34,9 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 		return -ENOSPC;
 	}
 	/*
-	 * Past BOSH_BO_MAX_SIZE the slot array would pass INT_MAX bytes,
-	 * which kvcalloc() refuses with a WARN: reachable only with
-	 * max_bo_mb raised above it.
+	 * The slot array of a BO of BOSH_BO_MAX_SIZE is 1 GiB; at twice
+	 * that it would pass INT_MAX bytes, which kvcalloc() refuses with a
+	 * WARN. Reachable only with max_bo_mb raised above the limit.
 	 */
 	if (args->size > BOSH_BO_MAX_SIZE) {
 		mutex_unlock(&bdev->limits_lock);

@@ -109,12 +109,14 @@ static long bosh_pass_pages(struct bosh_bo *bo, enum bosh_shrink_mode mode)
 /*
  * One pass over the BOs, least recently used first, trylocking each.
  * A BO used during the walk moves to the tail and may be met again: the
- * walk is bounded by the number of BOs when it started. @examined grows
- * by the pages of every eligible BO met, taken or skipped.
+ * walk is bounded by the number of BOs when it started. Returns the
+ * pages taken from BOs; @examined grows by the pages of every eligible
+ * BO met, taken or skipped, and @ram_freed by the resident pages a purge
+ * freed (the store's copies it dropped may have been in swap).
  */
 static long bosh_shrink_pass(struct bosh_device *bdev,
 			     enum bosh_shrink_mode mode, long nr_to_free,
-			     gfp_t gfp, long *examined)
+			     gfp_t gfp, long *examined, long *ram_freed)
 {
 	struct bosh_lru_link cursor = { .cursor = true };
 	long freed = 0, budget = bosh_stat_read(bdev, BOSH_STAT_BOS) + 1;
@@ -135,13 +137,17 @@ static long bosh_shrink_pass(struct bosh_device *bdev,
 		if (!dma_resv_trylock(bo->base.resv)) {
 			bosh_stat_add(bdev, BOSH_STAT_SKIPPED_LOCKED_TOTAL, 1);
 		} else {
+			long resident = bo->nr_resident, n = 0;
+
 			if (!bosh_bo_is_idle(bo))
 				bosh_stat_add(bdev, BOSH_STAT_SKIPPED_BUSY_TOTAL, 1);
 			else
-				freed += bosh_bo_shrink_locked(bo, mode,
-							       nr_to_free - freed,
-							       gfp, &err);
+				n = bosh_bo_shrink_locked(bo, mode, nr_to_free - freed,
+							  gfp, &err);
 			dma_resv_unlock(bo->base.resv);
+			freed += n;
+			if (mode == BOSH_SHRINK_PURGE && n)
+				*ram_freed += resident;
 		}
 		bosh_bo_put_deferred(bo);
 		cond_resched();
@@ -163,24 +169,26 @@ static const enum bosh_stat bosh_scan_caller_stat[] = {
 /*
  * Purge first, then back up: __GFP_FS allows a backup (the store is a
  * file), __GFP_IO its writeback, and the swap reserve must hold. Returns
- * the pages taken from BOs; *@purged of them were purged, *@examined is
- * what the passes looked at.
+ * the pages taken from BOs (purged, or moved to the store); *@ram_freed
+ * is the RAM purging freed for good, *@examined what the passes looked
+ * at.
  */
 static unsigned long bosh_shrink(struct bosh_device *bdev,
 				 unsigned long nr_to_scan, gfp_t gfp,
 				 enum bosh_scan_caller caller,
-				 unsigned long *purged, unsigned long *examined)
+				 unsigned long *ram_freed, unsigned long *examined)
 {
 	u64 start = ktime_get_ns();
-	long freed = 0, looked = 0;
+	long freed = 0, looked = 0, ram = 0, purged = 0;
 
 	bosh_stat_add(bdev, BOSH_STAT_SCANS_TOTAL, 1);
 	bosh_stat_add(bdev, bosh_scan_caller_stat[caller], 1);
 	/* Walking every BO for nothing costs O(BOs) under lru_lock. */
 	if (bosh_count_purgeable(bdev))
 		freed = bosh_shrink_pass(bdev, BOSH_SHRINK_PURGE, nr_to_scan,
-					 gfp, &looked);
-	*purged = freed;
+					 gfp, &looked, &ram);
+	purged = freed;
+	*ram_freed = ram;
 
 	if (freed < nr_to_scan && (gfp & __GFP_FS) &&
 	    bosh_swap_allows_backup(bdev)) {
@@ -189,12 +197,12 @@ static unsigned long bosh_shrink(struct bosh_device *bdev,
 		freed += bosh_shrink_pass(bdev, wb ? BOSH_SHRINK_WRITEBACK :
 					  BOSH_SHRINK_BACKUP,
 					  nr_to_scan - freed, BOSH_RECLAIM_GFP,
-					  &looked);
+					  &looked, &ram);
 	}
 	*examined = max(looked, freed);
 	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, *examined);
 	bosh_stat_add(bdev, BOSH_STAT_FREED_TOTAL, freed);
-	trace_bosh_shrink(bdev->id, nr_to_scan, freed, *purged, gfp,
+	trace_bosh_shrink(bdev->id, nr_to_scan, freed, purged, gfp,
 			  ktime_get_ns() - start);
 	return freed;
 }
@@ -220,18 +228,19 @@ static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
 	struct bosh_device *bdev = shrinker->private_data;
-	unsigned long freed, purged, examined;
+	unsigned long freed, ram_freed, examined;
 
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return SHRINK_STOP;
 	freed = bosh_shrink(bdev, sc->nr_to_scan, sc->gfp_mask,
-			    bosh_scan_caller(sc), &purged, &examined);
+			    bosh_scan_caller(sc), &ram_freed, &examined);
 	sc->nr_scanned = examined;
 	/*
-	 * Only purged pages left the system for good; backed-up pages moved
-	 * into the store, which the mm reclaims (and accounts) itself.
+	 * Only purged resident pages left the system for good; backed-up
+	 * pages moved into the store, which the mm reclaims (and accounts)
+	 * itself.
 	 */
-	mm_account_reclaimed_pages(purged);
+	mm_account_reclaimed_pages(ram_freed);
 	return freed ?: SHRINK_STOP;
 }
 
@@ -249,7 +258,7 @@ static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
 unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 				     unsigned long nr_to_scan)
 {
-	unsigned long freed, purged, examined;
+	unsigned long freed, ram_freed, examined;
 	unsigned int flags;
 
 	if (!READ_ONCE(bdev->shrinker_enabled))
@@ -257,7 +266,7 @@ unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 	fs_reclaim_acquire(GFP_KERNEL);
 	flags = memalloc_noreclaim_save();
 	freed = bosh_shrink(bdev, nr_to_scan, GFP_KERNEL, BOSH_SCAN_DEBUGFS,
-			    &purged, &examined);
+			    &ram_freed, &examined);
 	memalloc_noreclaim_restore(flags);
 	fs_reclaim_release(GFP_KERNEL);
 	return freed;

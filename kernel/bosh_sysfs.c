@@ -12,9 +12,6 @@
 
 #include "bosh_drv.h"
 
-/* Upper bound of the MiB knobs: 1 TiB. */
-#define BOSH_KNOB_MB_MAX	SZ_1M
-
 /**
  * struct bosh_knob - one unsigned knob of &struct bosh_device
  * @attr: the sysfs attribute

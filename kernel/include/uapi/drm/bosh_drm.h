@@ -15,10 +15,14 @@
  * DRM_CLOEXEC and DRM_RDWR), ENOMEM, EMFILE (no free descriptor).
  *
  * Unplug: once the device is unbound (or the module's device removed),
- * every ioctl on its open files fails with ENODEV, its mappings are
- * zapped and fault with SIGBUS, and closing files, handles and dma-bufs
- * still works; a foreign import of one of its BOs keeps working, since
- * the attachment pins the BO.
+ * every ioctl on its open files fails with ENODEV (GEM_CLOSE too: handles
+ * go when their file is closed), its mappings are zapped and fault with
+ * SIGBUS, and closing files and dma-bufs still works; a foreign import of
+ * one of its BOs keeps working, since the attachment pins the BO.
+ *
+ * A wait for a BO's lock that a signal interrupts is restarted
+ * (ERESTARTSYS), so any ioctl that takes a BO may also fail with EINTR
+ * when the signal's handler was installed without SA_RESTART.
  */
 #ifndef _UAPI_BOSH_DRM_H_
 #define _UAPI_BOSH_DRM_H_
@@ -70,7 +74,8 @@ struct drm_bosh_bo_create {
  * mappings are refused with EINVAL. A fault that cannot restore its page
  * (no memory, store read error, a purged BO, an unplugged device) raises
  * SIGBUS, never the OOM killer. Errors: ENOENT (bad handle), EINVAL,
- * EOPNOTSUPP (a foreign import), ENOMEM.
+ * EOPNOTSUPP (a foreign import), ENOMEM, ENOSPC (DRM's offset space is
+ * full).
  */
 struct drm_bosh_bo_mmap_offset {
 	/** @handle: the BO. */
@@ -133,7 +138,7 @@ struct drm_bosh_bo_validate {
  * struct drm_bosh_bo_madvise - tell the shrinker whether content matters
  *
  * Errors: ENOENT, EINVAL (bad @madv or @pad), EOPNOTSUPP (a foreign
- * import).
+ * import), EINTR.
  */
 struct drm_bosh_bo_madvise {
 	/** @handle: the BO. */
@@ -209,7 +214,7 @@ struct drm_bosh_bo_busy {
 /**
  * struct drm_bosh_bo_info - query a BO
  *
- * Errors: ENOENT, EINVAL (@pad not zero).
+ * Errors: ENOENT, EINVAL (@pad not zero), EINTR.
  */
 struct drm_bosh_bo_info {
 	/** @handle: the BO. */
