@@ -6,7 +6,9 @@
  */
 #include <linux/error-injection.h>
 #include <linux/fault-inject.h>
+#include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -14,6 +16,36 @@
 #include <linux/writeback.h>
 
 #include "bosh_backup.h"
+
+/*
+ * The store copies and writes back one small page at a time, and a
+ * large folio makes every step of that cost a huge page: the first copy
+ * into it allocates and clears 2 MiB in reclaim to free 4 KiB;
+ * shmem_writepage() with THP_SWAP writes all of it for one page backed
+ * up, and again for the next; and truncating part of it
+ * (bosh_backup_drop()) dirties the rest, zero pages no owner ever drops.
+ *
+ * So the store asks for small folios with its own tmpfs mount, as
+ * i915's gemfs asks for the policy it wants: shmem_enabled always,
+ * within_size and advise only set the kernel's internal mount. If the
+ * mount fails, the split in bosh_backup_get_folio() still applies.
+ */
+static struct vfsmount *bosh_backup_mount(void)
+{
+	struct file_system_type *type;
+	char opts[] = "huge=never";	/* parsed in place */
+	struct vfsmount *mnt;
+
+	/* Without THP there is no huge= option and no large shmem folio. */
+	if (!IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		return NULL;
+	/* tmpfs is built in: its type holds no module reference to put. */
+	type = get_fs_type("tmpfs");
+	if (!type)
+		return NULL;
+	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
+	return IS_ERR(mnt) ? NULL : mnt;
+}
 
 /**
  * bosh_backup_create() - create an empty backup store
@@ -28,11 +60,19 @@ struct bosh_backup *bosh_backup_create(const char *name)
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return ERR_PTR(-ENOMEM);
+	b->mnt = bosh_backup_mount();
 	/* Sized to the limit: pages are only allocated when written. */
-	b->file = shmem_file_setup(name, MAX_LFS_FILESIZE, VM_NORESERVE);
+	if (b->mnt)
+		b->file = shmem_file_setup_with_mnt(b->mnt, name,
+						    MAX_LFS_FILESIZE,
+						    VM_NORESERVE);
+	else
+		b->file = shmem_file_setup(name, MAX_LFS_FILESIZE, VM_NORESERVE);
 	if (IS_ERR(b->file)) {
 		long err = PTR_ERR(b->file);
 
+		if (b->mnt)
+			kern_unmount(b->mnt);
 		kfree(b);
 		return ERR_PTR(err);
 	}
@@ -47,6 +87,9 @@ void bosh_backup_destroy(struct bosh_backup *b)
 {
 	WARN_ON(atomic_long_read(&b->stored));
 	fput(b->file);
+	/* The file holds its own reference to the mount until released. */
+	if (b->mnt)
+		kern_unmount(b->mnt);
 	kfree(b);
 }
 
@@ -66,9 +109,49 @@ pgoff_t bosh_backup_reserve(struct bosh_backup *b, pgoff_t npages)
 	return atomic_long_add_return(npages, &b->next_index) - npages;
 }
 
+/* Punches before giving up on a small folio (each costs a huge one). */
+#define BOSH_BACKUP_SPLIT_TRIES	2
+
+/*
+ * The store folio for a copy to @index, always of order 0.
+ *
+ * shmem_enabled=force overrides every mount's huge= option, and in 6.12
+ * shmem honours no per-file limit (mapping_set_folio_order_range() is
+ * not consulted) and no split is exported. shmem only allocates a huge
+ * folio into an empty 2 MiB range, so a copy that meets one punches its
+ * own index out of it: truncating part of a large folio splits it, once,
+ * and the next lookup gets a small folio. The content at @index is about
+ * to be replaced; the rest of the folio is zeros, as the store never
+ * copies into a large folio. The generic truncate rather than
+ * shmem_truncate_range(), which dirties the whole folio before it splits
+ * it: clean, the other 511 pages are only cache, which reclaim may drop
+ * (shmem_recalc_inode() accounts for them then) or the next copies into
+ * the range reuse.
+ */
+static struct folio *bosh_backup_get_folio(struct bosh_backup *b,
+					   pgoff_t index, gfp_t gfp)
+{
+	struct address_space *mapping = b->file->f_mapping;
+	loff_t pos = (loff_t)index << PAGE_SHIFT;
+	struct folio *folio;
+	int tries = 0;
+
+	for (;;) {
+		folio = shmem_read_folio_gfp(mapping, index, gfp);
+		if (IS_ERR(folio) || !folio_test_large(folio))
+			return folio;
+		/* A reference of ours would make the split fail. */
+		folio_put(folio);
+		if (tries++ == BOSH_BACKUP_SPLIT_TRIES)
+			return ERR_PTR(-ENOMEM);
+		truncate_inode_pages_range(mapping, pos, pos + PAGE_SIZE - 1);
+	}
+}
+
 /*
  * shmem's writepage wants a locked folio and for_reclaim; without swap
- * space it re-dirties the folio and returns it still locked.
+ * space it re-dirties the folio and returns it still locked. The folio
+ * is small (bosh_backup_get_folio()), so this writes one page.
  * Return: true when the folio went to swap.
  */
 static bool bosh_backup_writeback(struct folio *folio)
@@ -89,7 +172,7 @@ static bool bosh_backup_writeback(struct folio *folio)
 		return false;
 	}
 	folio_set_reclaim(folio);
-	ret = mapping->a_ops->writepage(folio_file_page(folio, folio->index), &wbc);
+	ret = mapping->a_ops->writepage(folio_page(folio, 0), &wbc);
 	if (!folio_test_writeback(folio))
 		folio_clear_reclaim(folio);
 	if (ret == AOP_WRITEPAGE_ACTIVATE) {
@@ -120,18 +203,17 @@ noinline int bosh_backup_copy(struct bosh_backup *b, pgoff_t index,
 			      struct fault_attr *fail_copy,
 			      struct fault_attr *fail_writeback)
 {
-	struct address_space *mapping = b->file->f_mapping;
 	struct folio *folio;
 	int ret = 0;
 
 	if (fail_copy && should_fail(fail_copy, PAGE_SIZE))
 		return -ENOMEM;
 
-	folio = shmem_read_folio_gfp(mapping, index, gfp);
+	folio = bosh_backup_get_folio(b, index, gfp);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
 
-	copy_highpage(folio_file_page(folio, index), page);
+	copy_highpage(folio_page(folio, 0), page);
 	folio_mark_dirty(folio);
 	folio_mark_accessed(folio);
 	atomic_long_inc(&b->stored);

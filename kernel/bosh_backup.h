@@ -11,14 +11,17 @@
 
 struct page;
 struct fault_attr;
+struct vfsmount;
 
 /**
  * struct bosh_backup - a backup store
+ * @mnt: private tmpfs mount without huge pages, or NULL for the kernel's
  * @file: the shmem file, created VM_NORESERVE
  * @next_index: first index not yet reserved
  * @stored: pages currently held in the store
  */
 struct bosh_backup {
+	struct vfsmount *mnt;
 	struct file *file;
 	atomic_long_t next_index;
 	atomic_long_t stored;
