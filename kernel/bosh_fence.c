@@ -96,7 +96,8 @@ int bosh_attach_busy_fence(struct drm_gem_object *obj, u64 usecs)
 	dma_fence_init(&f->base, &bosh_fence_ops, &f->lock,
 		       dma_fence_context_alloc(1), 1);
 
-	ret = dma_resv_lock_interruptible(obj->resv, NULL);
+	/* A signal while waiting: restart the call, as the other ioctls do. */
+	ret = dma_resv_lock_interruptible(obj->resv, NULL) ? -ERESTARTSYS : 0;
 	if (ret)
 		goto out_put;
 	if (bosh_busy_fences(obj->resv) >= BOSH_BUSY_MAX_FENCES)
