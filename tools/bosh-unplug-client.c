@@ -58,13 +58,16 @@ static void on_sigbus(int sig)
 	siglongjmp(bus_env, 1);
 }
 
-/* Touch one byte; returns 1 if that raised SIGBUS, 0 if it did not. */
-static int touch_raises_sigbus(volatile char *p, int write)
+/*
+ * Read one byte, or write @val to it; returns 1 if that raised SIGBUS, 0
+ * if it did not.
+ */
+static int touch_raises_sigbus(volatile char *p, int write, char val)
 {
 	if (sigsetjmp(bus_env, 1))
 		return 1;
 	if (write)
-		*p = 0x5a;
+		*p = val;
 	else
 		(void)*p;
 	return 0;
@@ -166,8 +169,10 @@ static int unplug_client(void)
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGBUS, &sa, NULL))
 		return 2;
-	expect(touch_raises_sigbus(map, 0), "reading the old mapping raises SIGBUS");
-	expect(touch_raises_sigbus(map + size - 1, 1),
+	expect(touch_raises_sigbus(map, 0, 0), "reading the old mapping raises SIGBUS");
+	/* The pattern's own byte: a write that gets through changes nothing. */
+	bosh_pattern_page(buf, seed, 0, UNPLUG_PAGES - 1, 1);
+	expect(touch_raises_sigbus(map + size - 1, 1, ((char *)buf)[BOSH_PAGE - 1]),
 	       "writing the old mapping raises SIGBUS");
 	signal(SIGBUS, SIG_DFL);
 
