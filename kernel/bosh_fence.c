@@ -37,6 +37,12 @@ static const char *bosh_fence_timeline_name(struct dma_fence *f)
 static void bosh_fence_release(struct dma_fence *f)
 {
 	dma_fence_free(f);
+	/*
+	 * Last, so that nothing of bosh's runs after the put but this
+	 * function's return: the usual window of a module dropping its own
+	 * reference, which unload's RCU grace period covers for the timer's
+	 * softirq and leaves open only for a preempted closer of a sync_file.
+	 */
 	module_put(THIS_MODULE);
 }
 
