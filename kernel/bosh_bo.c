@@ -688,10 +688,10 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
  *
  * The one rule of eligibility: the scan reads it without the BO's lock
  * to skip BOs cheaply, and every walk checks it again under the lock.
- * Purge takes unpinned DONTNEED BOs that hold pages, resident or in the
- * store (a never-populated one has nothing to give and stays alive);
- * backup takes the resident pages of unpinned WILLNEED BOs. A BO_RW copy
- * in flight keeps both away.
+ * Purge takes every unpinned DONTNEED BO, populated or not, as the
+ * contract's debugfs purge promises: a purge pass kills a never-populated
+ * one too, though it frees nothing. Backup takes the resident pages of
+ * unpinned WILLNEED BOs. A BO_RW copy in flight keeps both away.
  *
  * Return: true if the pass may take pages from @bo.
  */
@@ -705,8 +705,7 @@ bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode)
 	if (atomic_read_acquire(&bo->users))
 		return false;
 	if (mode == BOSH_SHRINK_PURGE)
-		return dontneed && (READ_ONCE(bo->nr_resident) ||
-				    READ_ONCE(bo->nr_backed_up));
+		return dontneed;
 	return !dontneed && READ_ONCE(bo->nr_resident);
 }
 
