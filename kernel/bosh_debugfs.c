@@ -194,6 +194,29 @@ static const struct file_operations bosh_test_corrupt_fops = {
 	.write = bosh_test_corrupt_write,
 	.llseek = noop_llseek,
 };
+
+/* 0 GFP_KERNEL, 1 GFP_NOFS, 2 GFP_NOIO: the reclaim contexts to test. */
+static ssize_t bosh_test_gfp_write(struct file *f, const char __user *ubuf,
+				   size_t len, loff_t *ppos)
+{
+	static const gfp_t masks[] = { GFP_KERNEL, GFP_NOFS, GFP_NOIO };
+	struct bosh_device *bdev = file_inode(f)->i_private;
+	unsigned long v;
+	int ret;
+
+	ret = bosh_parse_ulong(ubuf, len, 0, ARRAY_SIZE(masks) - 1, &v);
+	if (ret)
+		return ret;
+	WRITE_ONCE(bdev->test_shrink_gfp, masks[v]);
+	return len;
+}
+
+static const struct file_operations bosh_test_gfp_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = bosh_test_gfp_write,
+	.llseek = noop_llseek,
+};
 #endif
 
 /**
@@ -217,6 +240,9 @@ void bosh_debugfs_init(struct bosh_device *bdev)
 	/* Test builds only: corrupt the next N restored pages. */
 	debugfs_create_file("test_corrupt_restore", 0200, dir, bdev,
 			    &bosh_test_corrupt_fops);
+	/* Test builds only: run debugfs shrink as GFP_NOFS or GFP_NOIO. */
+	debugfs_create_file("test_shrink_gfp", 0200, dir, bdev,
+			    &bosh_test_gfp_fops);
 #endif
 
 	snprintf(target, sizeof(target), "../dri/%s", bdev->drm.unique);

@@ -97,6 +97,9 @@ extern const char *const bosh_stat_names[BOSH_STAT_COUNT];
  * @faults: fault-injection points
  * @debugfs_alias: the /sys/kernel/debug/bosh/bosh.N symlink
  * @test_corrupt_restores: test builds only: restores left to corrupt
+ * @test_shrink_gfp: test builds only: the gfp mask of debugfs shrink, 0
+ *	for GFP_KERNEL, so tests can run the scan as GFP_NOFS or GFP_NOIO
+ *	reclaim would
  */
 struct bosh_device {
 	struct drm_device drm;
@@ -120,6 +123,7 @@ struct bosh_device {
 	struct dentry *debugfs_alias;
 #ifdef BOSH_TEST_HOOKS
 	atomic_t test_corrupt_restores;
+	gfp_t test_shrink_gfp;
 #endif
 };
 

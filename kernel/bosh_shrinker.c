@@ -259,16 +259,20 @@ unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 				     unsigned long nr_to_scan)
 {
 	unsigned long freed, ram_freed, examined;
+	gfp_t gfp = GFP_KERNEL;
 	unsigned int flags;
 
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return 0;
-	fs_reclaim_acquire(GFP_KERNEL);
+#ifdef BOSH_TEST_HOOKS
+	gfp = READ_ONCE(bdev->test_shrink_gfp) ?: GFP_KERNEL;
+#endif
+	fs_reclaim_acquire(gfp);
 	flags = memalloc_noreclaim_save();
-	freed = bosh_shrink(bdev, nr_to_scan, GFP_KERNEL, BOSH_SCAN_DEBUGFS,
+	freed = bosh_shrink(bdev, nr_to_scan, gfp, BOSH_SCAN_DEBUGFS,
 			    &ram_freed, &examined);
 	memalloc_noreclaim_restore(flags);
-	fs_reclaim_release(GFP_KERNEL);
+	fs_reclaim_release(gfp);
 	return freed;
 }
 

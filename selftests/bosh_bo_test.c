@@ -933,6 +933,20 @@ TEST_F(bo, verifier_catches_corrupted_restore)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+static long bosh_swap_free_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "SwapFree: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
 /* Never-reused pattern keys within this run (GEM handles are reused). */
 static uint32_t next_serial(void)
 {
@@ -1282,6 +1296,265 @@ TEST_F_TIMEOUT(bo, unprivileged_overcommit_gets_enomem_not_oom, 900)
 	for (i = 0; i < 100 && bosh_stat(0, "bos") > 0; i++)
 		usleep(100000);
 	EXPECT_EQ(0, bosh_stat(0, "bos"));
+}
+
+/*
+ * A user buffer that turns bad on its second page: EFAULT, and neither
+ * the BO (content, residency) nor the user buffer changed.
+ */
+TEST_F(bo, rw_efault_on_second_page_changes_nothing)
+{
+	uint64_t n = 4;
+	uint32_t h, key = next_serial();
+	struct drm_bosh_bo_info info;
+	char *buf, *junk;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 0));
+	buf = mmap(NULL, 2 * BOSH_PAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	junk = malloc(BOSH_PAGE);
+	ASSERT_NE(NULL, junk);
+	memset(buf, 0x5a, BOSH_PAGE);
+	memset(junk, 0x5a, BOSH_PAGE);
+
+	/* Write from a buffer whose second page is gone, BO resident, then evicted. */
+	ASSERT_EQ(0, munmap(buf + BOSH_PAGE, BOSH_PAGE));
+	EXPECT_EQ(-EFAULT, bosh_rw(self->fd, h, BOSH_RW_WRITE, 0, 2 * BOSH_PAGE, buf));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	EXPECT_EQ(-EFAULT, bosh_rw(self->fd, h, BOSH_RW_WRITE, BOSH_PAGE, 2 * BOSH_PAGE, buf));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up) TH_LOG("a failed write restored pages");
+
+	/* Read into a buffer whose second page is read-only. */
+	ASSERT_NE(MAP_FAILED, mmap(buf + BOSH_PAGE, BOSH_PAGE, PROT_READ,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	EXPECT_EQ(-EFAULT, bosh_rw(self->fd, h, BOSH_RW_READ, 0, 2 * BOSH_PAGE, buf));
+	EXPECT_EQ(0, memcmp(buf, junk, BOSH_PAGE)) TH_LOG("a failed read wrote the buffer");
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up) TH_LOG("a failed read restored pages");
+
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 0));
+	munmap(buf, 2 * BOSH_PAGE);
+	free(junk);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/*
+ * Purge zaps the mappings: a page mapped before the purge faults with
+ * SIGBUS after it, by debugfs purge and by the scan alike, never reads
+ * the freed page.
+ */
+TEST_F(bo, purge_zaps_every_mapped_page)
+{
+	uint64_t n = 8, i;
+	int how;
+
+	for (how = 0; how < 2; how++) {
+		uint32_t h, key = next_serial(), retained;
+		char *map;
+
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 0));
+		map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
+		ASSERT_NE(MAP_FAILED, map);
+		for (i = 0; i < n; i++)
+			ASSERT_EQ(0, bosh_pattern_check_at(map + i * BOSH_PAGE, i, 1,
+							   self->seed, key, 0));
+		ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
+		ASSERT_EQ(0, bosh_debugfs_write(0, how ? "shrink" : "purge", how ? "100000" : "1"));
+		ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_WILLNEED, &retained));
+		EXPECT_EQ(0, retained) TH_LOG("%s did not purge", how ? "shrink" : "purge");
+		for (i = 0; i < n; i++)
+			EXPECT_EQ(1, touch_sigbus(map + i * BOSH_PAGE))
+				TH_LOG("%s: page %lu still mapped", how ? "shrink" : "purge",
+				       (unsigned long)i);
+		munmap(map, n * BOSH_PAGE);
+		EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	}
+}
+
+/*
+ * The scan purges DONTNEED BOs before it backs anything up, least
+ * recently used first, then backs up the least recently used WILLNEED
+ * BO.
+ */
+TEST_F(bo, scan_purges_first_then_backs_up_in_lru_order)
+{
+	uint64_t n = 16;
+	uint32_t w1, d1, w2, d2, kw1 = next_serial(), kw2 = next_serial();
+	struct drm_bosh_bo_info i1, i2, i3, i4;
+	char nr[16];
+
+	snprintf(nr, sizeof(nr), "%lu", (unsigned long)n);
+	/* Oldest first: w1, d1, w2, d2. */
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w1));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d1));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w2));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d2));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, w1, n, self->seed, kw1, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, d1, n, self->seed, next_serial(), 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, w2, n, self->seed, kw2, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, d2, n, self->seed, next_serial(), 0));
+	ASSERT_EQ(0, bosh_madvise(self->fd, d1, BOSH_MADV_DONTNEED, NULL));
+	ASSERT_EQ(0, bosh_madvise(self->fd, d2, BOSH_MADV_DONTNEED, NULL));
+
+	/* One BO's worth: the older DONTNEED BO, nothing backed up. */
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", nr));
+	ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
+	ASSERT_EQ(0, bosh_info(self->fd, d1, &i2));
+	ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
+	ASSERT_EQ(0, bosh_info(self->fd, d2, &i4));
+	EXPECT_TRUE(i2.flags & BOSH_BO_PURGED);
+	EXPECT_FALSE(i4.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, i1.backed_up);
+	EXPECT_EQ(0, i3.backed_up);
+
+	/* Then the other DONTNEED BO, still before any backup. */
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", nr));
+	ASSERT_EQ(0, bosh_info(self->fd, d2, &i4));
+	ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
+	ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
+	EXPECT_TRUE(i4.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, i1.backed_up);
+	EXPECT_EQ(0, i3.backed_up);
+
+	/* Nothing left to purge: the least recently used WILLNEED BO. */
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", nr));
+	ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
+	ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
+	EXPECT_EQ(n, i1.backed_up);
+	EXPECT_EQ(0, i3.backed_up);
+
+	EXPECT_EQ(0, bosh_check_bo(self->fd, w1, n, self->seed, kw1, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, w2, n, self->seed, kw2, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, w1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, d1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, w2));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, d2));
+}
+
+/*
+ * At a quiet point every device gauge equals the sum of its BOs' BO_INFO
+ * figures, and the store holds exactly the backed-up pages.
+ */
+TEST_F(bo, gauges_equal_the_sum_of_bo_info)
+{
+	enum { NBOS = 6 };
+	uint64_t pages[NBOS] = { 8, 16, 32, 64, 4, 12 };
+	long resident = 0, backed = 0, total = 0, pinned = 0, purgeable = 0;
+	long purgeable_bu = 0;
+	static char buf[32 * BOSH_PAGE];
+	struct drm_bosh_bo_info info;
+	uint32_t h[NBOS];
+	int i;
+
+	ASSERT_EQ(0, bosh_stat(0, "bos")) TH_LOG("BOs left over from an earlier test");
+	for (i = 0; i < NBOS; i++)
+		ASSERT_EQ(0, bosh_create(self->fd, pages[i] * BOSH_PAGE, &h[i]));
+	/* 0 empty; 1 resident; 2 backed up; 3 half backed up; 4 pinned; 5 purged. */
+	for (i = 1; i < NBOS; i++)
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h[i], pages[i], self->seed, next_serial(), 0));
+	ASSERT_EQ(0, bosh_pin(self->fd, h[4], BOSH_PIN));
+	ASSERT_EQ(0, bosh_pin(self->fd, h[1], BOSH_PIN));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h[5], BOSH_MADV_DONTNEED, NULL));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_pin(self->fd, h[1], BOSH_UNPIN));
+	ASSERT_EQ(0, bosh_rw(self->fd, h[3], BOSH_RW_READ, 0, pages[3] / 2 * BOSH_PAGE, buf));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h[2], BOSH_MADV_DONTNEED, NULL));
+
+	for (i = 0; i < NBOS; i++) {
+		ASSERT_EQ(0, bosh_info(self->fd, h[i], &info));
+		resident += info.resident;
+		backed += info.backed_up;
+		total += info.size / BOSH_PAGE;
+		if (info.flags & BOSH_BO_PINNED)
+			pinned += info.size / BOSH_PAGE;
+		else if ((info.flags & BOSH_BO_DONTNEED) && !(info.flags & BOSH_BO_PURGED))
+			purgeable += info.resident, purgeable_bu += info.backed_up;
+	}
+	EXPECT_EQ(NBOS, bosh_stat(0, "bos"));
+	EXPECT_EQ(total, bosh_stat(0, "pages_total"));
+	EXPECT_EQ(resident, bosh_stat(0, "pages_resident"));
+	EXPECT_EQ(backed, bosh_stat(0, "pages_backed_up"));
+	EXPECT_EQ(backed, bosh_stat(0, "store_pages"));
+	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
+	EXPECT_EQ(purgeable, bosh_stat(0, "pages_purgeable"));
+	EXPECT_EQ(purgeable_bu, bosh_stat(0, "pages_purgeable_backed_up"));
+	/* Spot values, so that the sums cannot agree by being wrong alike. */
+	EXPECT_EQ((long)(pages[3] / 2 + pages[1] + pages[4]), resident);
+	EXPECT_EQ((long)(pages[2] + pages[3] - pages[3] / 2), backed);
+	for (i = 0; i < NBOS; i++)
+		EXPECT_EQ(0, bosh_close_bo(self->fd, h[i]));
+	EXPECT_EQ(0, bosh_stat(0, "store_pages"));
+}
+
+/*
+ * The gfp gates of the scan: without __GFP_FS (GFP_NOFS, GFP_NOIO) only
+ * purge runs, since the store is a file; a swap reserve that free swap
+ * cannot cover stops backup, not purge; with GFP_KERNEL and writeback on,
+ * backed-up pages go to swap at once.
+ */
+TEST_F(bo, scan_honours_gfp_and_swap_reserve)
+{
+	uint64_t n = 16;
+	uint32_t w, d[2], kw = next_serial();
+	long written = bosh_stat(0, "written_back_total");
+	long reserve = bosh_sysfs_read(0, "swap_reserve_mb");
+	struct drm_bosh_bo_info iw, id;
+	char path[PATH_MAX], old[32];
+	int mask;
+
+	snprintf(path, sizeof(path), BOSH_DEBUGFS "/bosh.0/test_shrink_gfp");
+	if (access(path, F_OK))
+		SKIP(return, "module built without BOSH_TEST_HOOKS");
+	ASSERT_LE(0, reserve);
+	snprintf(old, sizeof(old), "%ld", reserve);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", "0"));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, w, n, self->seed, kw, 0));
+
+	/* GFP_NOFS (1), GFP_NOIO (2): the DONTNEED BO is purged, no backup. */
+	for (mask = 1; mask <= 2; mask++) {
+		char m[4];
+
+		snprintf(m, sizeof(m), "%d", mask);
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d[mask - 1]));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, d[mask - 1], n, self->seed, next_serial(), 0));
+		ASSERT_EQ(0, bosh_madvise(self->fd, d[mask - 1], BOSH_MADV_DONTNEED, NULL));
+		ASSERT_EQ(0, bosh_write_file(path, m));
+		ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+		ASSERT_EQ(0, bosh_info(self->fd, w, &iw));
+		ASSERT_EQ(0, bosh_info(self->fd, d[mask - 1], &id));
+		EXPECT_TRUE(id.flags & BOSH_BO_PURGED) TH_LOG("mask %d", mask);
+		EXPECT_EQ(0, iw.backed_up) TH_LOG("mask %d backed up", mask);
+	}
+
+	/* Free swap below the reserve: no backup either, with GFP_KERNEL. */
+	ASSERT_EQ(0, bosh_write_file(path, "0"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", "1048576"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_shrinkable"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	ASSERT_EQ(0, bosh_info(self->fd, w, &iw));
+	EXPECT_EQ(0, iw.backed_up);
+
+	/* GFP_KERNEL, reserve 0, writeback on: backed up and written to swap. */
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", "0"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	ASSERT_EQ(0, bosh_info(self->fd, w, &iw));
+	EXPECT_EQ(n, iw.backed_up);
+	if (bosh_swap_free_kib() > 0)
+		EXPECT_LT(written, bosh_stat(0, "written_back_total"));
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", old));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, w, n, self->seed, kw, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, w));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, d[0]));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, d[1]));
 }
 
 TEST_HARNESS_MAIN
