@@ -19,6 +19,21 @@
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
 
+/*
+ * Pattern keys: GEM handles are reused from test to test, so a stale page
+ * of an earlier test could pass a check keyed by handle alone. Each test
+ * runs in a process of its own: its pid makes its keys its own.
+ */
+#define KEY(n)	((uint32_t)getpid() << 12 ^ (uint32_t)(n))
+
+/* A key no other BO of this run has: above the handles' range. */
+static uint32_t next_serial(void)
+{
+	static uint32_t serial = 0x800;
+
+	return KEY(++serial);
+}
+
 FIXTURE(bo) {
 	int fd;
 	uint64_t seed;
@@ -119,7 +134,7 @@ TEST_F(bo, rw_bad_input_changes_nothing)
 	uint32_t h;
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, 1, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	EXPECT_EQ(-EINVAL, bosh_rw(self->fd, h, 2, 0, 16, buf));
 	EXPECT_EQ(-EINVAL, bosh_rw(self->fd, h, BOSH_RW_WRITE, n * BOSH_PAGE - 8, 16, buf));
 	EXPECT_EQ(-EINVAL, bosh_rw(self->fd, h, BOSH_RW_WRITE, UINT64_MAX - 4, 16, buf));
@@ -132,7 +147,7 @@ TEST_F(bo, rw_bad_input_changes_nothing)
 	rw.data = (uintptr_t)buf;
 	rw.offset = 1ULL << 63;
 	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_RW, &rw));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, 1, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.resident);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
@@ -182,7 +197,7 @@ TEST_F(bo, content_survives_evict_and_restore)
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
 	for (gen = 0; gen < 3; gen++) {
-		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, gen));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), gen));
 		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 		ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 		EXPECT_EQ(0, info.resident);
@@ -191,7 +206,7 @@ TEST_F(bo, content_survives_evict_and_restore)
 		restored = bosh_stat(0, "restored_total");
 		if (gen == 1)
 			ASSERT_EQ(0, bosh_validate(self->fd, h));
-		EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, gen));
+		EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), gen));
 		EXPECT_EQ(restored + (long)n, bosh_stat(0, "restored_total"));
 		ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 		EXPECT_EQ(n, info.resident);
@@ -208,11 +223,11 @@ TEST_F(bo, content_survives_evict_with_writeback)
 
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 7));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 7));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	EXPECT_LT(written, bosh_stat(0, "written_back_total"))
 		TH_LOG("no page written to swap (is swap on?)");
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 7));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 7));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
 }
@@ -249,21 +264,21 @@ TEST_F(bo, mmap_faults_restore_content)
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
 	map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, map);
-	bosh_pattern_fill(map, n, seed, h, 0);
+	bosh_pattern_fill(map, n, seed, KEY(h), 0);
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.backed_up);
 	/* A fault restores the faulting page only. */
-	EXPECT_EQ(0, bosh_pattern_check_at(map + 5 * BOSH_PAGE, 5, 1, seed, h, 0));
+	EXPECT_EQ(0, bosh_pattern_check_at(map + 5 * BOSH_PAGE, 5, 1, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(1, info.resident);
 	EXPECT_EQ(n - 1, info.backed_up);
-	EXPECT_EQ(0, bosh_pattern_check(map, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_pattern_check(map, n, seed, KEY(h), 0));
 	/* Rewrite through the mapping, evict again, check through BO_RW. */
 	for (i = 0; i < n; i++)
-		bosh_pattern_page(map + i * BOSH_PAGE, seed, h, i, 1);
+		bosh_pattern_page(map + i * BOSH_PAGE, seed, KEY(h), i, 1);
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 1));
 	munmap(map, n * BOSH_PAGE);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
@@ -288,8 +303,8 @@ TEST_F(bo, purge_kills_dontneed_bo)
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &keep));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, keep, n, seed, keep, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, keep, n, seed, KEY(keep), 0));
 	map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, map);
 	EXPECT_EQ(0, touch_sigbus(map));
@@ -310,7 +325,7 @@ TEST_F(bo, purge_kills_dontneed_bo)
 	EXPECT_EQ(-ENODATA, bosh_pin(self->fd, h, BOSH_PIN));
 	EXPECT_EQ(1, touch_sigbus(map + BOSH_PAGE));
 	/* The WILLNEED BO was not touched. */
-	EXPECT_EQ(0, bosh_check_bo(self->fd, keep, n, seed, keep, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, keep, n, seed, KEY(keep), 0));
 	munmap(map, n * BOSH_PAGE);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, keep));
@@ -322,12 +337,12 @@ TEST_F(bo, madvise_willneed_again_keeps_content)
 	uint32_t h, retained;
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 3));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 3));
 	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
 	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_WILLNEED, &retained));
 	EXPECT_EQ(1, retained);
 	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 3));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 3));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -348,8 +363,8 @@ TEST_F(bo, pinned_and_busy_never_shrunk)
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &p));
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &b));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, p, n, seed, p, 0));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, b, n, seed, b, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, p, n, seed, KEY(p), 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, b, n, seed, KEY(b), 0));
 	ASSERT_EQ(0, bosh_pin(self->fd, p, BOSH_PIN));
 	EXPECT_EQ((long)n, bosh_stat(0, "pages_pinned"));
 	ASSERT_EQ(0, bosh_busy(self->fd, b, 5000000));
@@ -375,8 +390,8 @@ TEST_F(bo, pinned_and_busy_never_shrunk)
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_info(self->fd, p, &info));
 	EXPECT_EQ(0, info.resident);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, p, n, seed, p, 0));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, b, n, seed, b, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, p, n, seed, KEY(p), 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, b, n, seed, KEY(b), 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, p));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
 }
@@ -407,7 +422,7 @@ TEST_F(bo, shrink_frees_at_most_n_plus_a_chunk)
 	int fd;
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100"));
 	fd = open(BOSH_DEBUGFS "/bosh.0/shrink", O_RDONLY);
 	ASSERT_LE(0, fd);
@@ -417,7 +432,7 @@ TEST_F(bo, shrink_frees_at_most_n_plus_a_chunk)
 	EXPECT_LT(0, freed);
 	EXPECT_GE(100 + 512, freed);
 	gauges_add_up(_metadata);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -428,7 +443,7 @@ TEST_F(bo, shrinker_disabled_frees_nothing)
 	uint32_t h;
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "0"));
 	EXPECT_EQ(0, bosh_stat(0, "pages_shrinkable"));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "1000"));
@@ -455,7 +470,7 @@ TEST_F(bo, signal_storm_during_validate)
 	uint32_t h;
 
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	sigaction(SIGALRM, &sa, NULL);
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -469,7 +484,7 @@ TEST_F(bo, signal_storm_during_validate)
 	EXPECT_LT(intr, bosh_stat(0, "restore_interrupted_total"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.resident);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -531,7 +546,7 @@ TEST_F(bo, fdinfo_memory)
 	FILE *f;
 
 	ASSERT_EQ(0, bosh_create(self->fd, 256 * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, 128, self->seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, 128, self->seed, KEY(h), 0));
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", self->fd);
 	f = fopen(path, "re");
 	ASSERT_NE(NULL, f);
@@ -561,7 +576,7 @@ TEST_F(bo, counters_zero_after_close)
 
 	for (i = 0; i < 8; i++) {
 		ASSERT_EQ(0, bosh_create(self->fd, (i + 1) * 16 * BOSH_PAGE, &h[i]));
-		ASSERT_EQ(0, bosh_fill_bo(self->fd, h[i], (i + 1) * 16, self->seed, i, 0));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h[i], (i + 1) * 16, self->seed, KEY(h[i]), 0));
 	}
 	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "200"));
 	ASSERT_EQ(0, bosh_madvise(self->fd, h[0], BOSH_MADV_DONTNEED, NULL));
@@ -611,7 +626,7 @@ static void large_bo_round_trip(struct __test_metadata *_metadata, int fd,
 		uint64_t i;
 
 		for (i = 0; i < chunk; i++)
-			bosh_pattern_page(buf + i * BOSH_PAGE, seed, h, off + i, writeback);
+			bosh_pattern_page(buf + i * BOSH_PAGE, seed, KEY(h), off + i, writeback);
 		ASSERT_EQ(0, bosh_rw(fd, h, BOSH_RW_WRITE, off * BOSH_PAGE,
 				     chunk * BOSH_PAGE, buf));
 	}
@@ -624,7 +639,7 @@ static void large_bo_round_trip(struct __test_metadata *_metadata, int fd,
 	for (off = 0; off < n; off += chunk) {
 		ASSERT_EQ(0, bosh_rw(fd, h, BOSH_RW_READ, off * BOSH_PAGE,
 				     chunk * BOSH_PAGE, buf));
-		bad += bosh_pattern_check_at(buf, off, chunk, seed, h, writeback);
+		bad += bosh_pattern_check_at(buf, off, chunk, seed, KEY(h), writeback);
 	}
 	EXPECT_EQ(0, bad);
 	EXPECT_EQ(0, bosh_close_bo(fd, h));
@@ -653,7 +668,7 @@ TEST_F(bo, prime_export_import)
 
 	ASSERT_LE(0, fd2);
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	exp.handle = h;
 	exp.flags = DRM_CLOEXEC | DRM_RDWR;
 	ASSERT_EQ(0, bosh_ioctl(self->fd, DRM_IOCTL_PRIME_HANDLE_TO_FD, &exp));
@@ -664,7 +679,7 @@ TEST_F(bo, prime_export_import)
 	imp.fd = exp.fd;
 	ASSERT_EQ(0, bosh_ioctl(fd2, DRM_IOCTL_PRIME_FD_TO_HANDLE, &imp));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
-	EXPECT_EQ(0, bosh_check_bo(fd2, imp.handle, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_check_bo(fd2, imp.handle, n, seed, KEY(h), 0));
 	/* A self-import is the same BO: it takes no pin. */
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
@@ -692,7 +707,7 @@ TEST_F(bo, prime_foreign_import_pins_while_attached)
 	if (other < 0)
 		SKIP(return, "needs a second device (modprobe bosh devices=2)");
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	ASSERT_EQ(n, info.backed_up);
@@ -715,9 +730,9 @@ TEST_F(bo, prime_foreign_import_pins_while_attached)
 	ASSERT_EQ(0, bosh_info(other, hi, &info));
 	EXPECT_EQ(BOSH_BO_IMPORTED, info.flags);
 	EXPECT_EQ(n * BOSH_PAGE, info.size);
-	EXPECT_EQ(0, bosh_check_bo(other, hi, n, seed, h, 0));
-	ASSERT_EQ(0, bosh_fill_bo(other, hi, n, seed, h, 1));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_check_bo(other, hi, n, seed, KEY(h), 0));
+	ASSERT_EQ(0, bosh_fill_bo(other, hi, n, seed, KEY(h), 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 1));
 	EXPECT_EQ(0, bosh_validate(other, hi));
 	/* State belongs to the exporter: the import refuses to change it. */
 	off.handle = hi;
@@ -739,7 +754,7 @@ TEST_F(bo, prime_foreign_import_pins_while_attached)
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.backed_up);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 1));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 	close(other);
 }
@@ -759,7 +774,7 @@ TEST_F(bo, prime_foreign_import_busy_fence_on_shared_resv)
 	if (other < 0)
 		SKIP(return, "needs a second device (modprobe bosh devices=2)");
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	dmabuf = bosh_export(self->fd, h);
 	ASSERT_LE(0, dmabuf);
 	ASSERT_EQ(0, bosh_import(other, dmabuf, &hi));
@@ -780,7 +795,7 @@ TEST_F(bo, prime_foreign_import_busy_fence_on_shared_resv)
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_FALSE(info.flags & BOSH_BO_BUSY);
 	EXPECT_EQ(n, info.backed_up);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 	close(other);
 }
@@ -799,7 +814,7 @@ TEST_F(bo, prime_foreign_import_errors)
 		SKIP(return, "needs a second device (modprobe bosh devices=2)");
 	/* Over the exporter's pin cap: ENOSPC, the BO stays backed up. */
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	dmabuf = bosh_export(self->fd, h);
 	ASSERT_LE(0, dmabuf);
@@ -810,7 +825,7 @@ TEST_F(bo, prime_foreign_import_errors)
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
 	EXPECT_EQ(n, info.backed_up);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 
 	/* A purged BO cannot be attached: ENODATA. */
 	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
@@ -838,7 +853,7 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 		;
 	ASSERT_NE(NULL, de);
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	snprintf(path, sizeof(path), "/sys/kernel/debug/shrinker/%s/count", de->d_name);
 	f = fopen(path, "re");
 	ASSERT_NE(NULL, f);
@@ -866,7 +881,7 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "1"));
 	EXPECT_EQ(sd_scans + 1, bosh_stat(0, "scans_shrinker_debug_total"));
 	EXPECT_EQ(dbg_scans + 1, bosh_stat(0, "scans_debugfs_total"));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -890,7 +905,7 @@ TEST_F(bo, tracepoints_fire)
 	snprintf(path, sizeof(path), "%s/events/bosh/enable", tr);
 	ASSERT_EQ(0, bosh_write_file(path, "1"));
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "8"));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_validate(self->fd, h));
@@ -925,10 +940,10 @@ TEST_F(bo, verifier_catches_corrupted_restore)
 	if (access(path, F_OK))
 		SKIP(return, "module built without BOSH_TEST_HOOKS");
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, h, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_write_file(path, "1"));
-	EXPECT_EQ(1, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(1, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 	ASSERT_EQ(0, bosh_write_file(path, "0"));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
@@ -947,13 +962,6 @@ static long bosh_swap_free_kib(void)
 	return kib;
 }
 
-/* Never-reused pattern keys within this run (GEM handles are reused). */
-static uint32_t next_serial(void)
-{
-	static uint32_t serial = 0x10000;
-
-	return ++serial;
-}
 
 static void wait_idle(struct __test_metadata *_metadata, int fd, uint32_t h)
 {

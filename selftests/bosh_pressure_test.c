@@ -306,7 +306,13 @@ static int run_child(int dev, uint64_t bytes, unsigned int seconds, int faults,
 		bosh_write_file("/proc/self/oom_score_adj", "1000");
 		w->dev = dev;
 		w->fd = bosh_open(dev);
-		w->seed = bosh_seed() + dev;
+		/*
+		 * Workers on one device must not share keys: a page of one
+		 * could pass the other's check. The worker's pid keeps them apart.
+		 */
+		w->seed = bosh_mix(bosh_seed() ^ (uint64_t)getpid() << 32 ^ dev);
+		printf("# worker %d on bosh.%d: seed %llu\n", (int)getpid(), dev,
+		       (unsigned long long)w->seed);
 		w->seconds = seconds;
 		w->retry_eio = faults;
 		if (w->fd < 0)
