@@ -5,7 +5,6 @@
  * slot on use. The BO's dma_resv guards its slots and counts.
  */
 #include <linux/blkdev.h>
-#include <linux/dma-buf.h>
 #include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -15,7 +14,6 @@
 #include <linux/uaccess.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
-#include <drm/drm_prime.h>
 #include <drm/drm_vma_manager.h>
 #include <uapi/drm/bosh_drm.h>
 
@@ -154,41 +152,6 @@ static size_t bosh_bo_rss(struct drm_gem_object *obj)
 	return (size_t)READ_ONCE(to_bosh_bo(obj)->nr_resident) << PAGE_SHIFT;
 }
 
-/* A foreign attachment pins the BO until it detaches; resv held. */
-static int bosh_bo_attach_pin(struct drm_gem_object *obj)
-{
-	return bosh_bo_pin_locked(to_bosh_bo(obj), true);
-}
-
-static void bosh_bo_attach_unpin(struct drm_gem_object *obj)
-{
-	bosh_bo_unpin_locked(to_bosh_bo(obj));
-}
-
-/* The pinned BO's pages; DRM's helper merges contiguous runs. */
-static struct sg_table *bosh_bo_get_sg_table(struct drm_gem_object *obj)
-{
-	struct bosh_bo *bo = to_bosh_bo(obj);
-	struct sg_table *sgt;
-	struct page **pages;
-	pgoff_t i;
-
-	dma_resv_assert_held(obj->resv);
-	if (WARN_ON_ONCE(!bo->pin_count))
-		return ERR_PTR(-EINVAL);
-	pages = kvmalloc_array(bo->npages, sizeof(*pages), GFP_KERNEL);
-	if (!pages)
-		return ERR_PTR(-ENOMEM);
-	for (i = 0; i < bo->npages; i++)
-		pages[i] = bosh_slot_page(bo->slots[i]);
-	sgt = drm_prime_pages_to_sg(obj->dev, pages, bo->npages);
-	kvfree(pages);
-	return sgt;
-}
-
-static struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj,
-					    int flags);
-
 static const struct drm_gem_object_funcs bosh_bo_funcs = {
 	.free = bosh_bo_free,
 	.mmap = bosh_bo_mmap,
@@ -200,58 +163,6 @@ static const struct drm_gem_object_funcs bosh_bo_funcs = {
 	.get_sg_table = bosh_bo_get_sg_table,
 	.vm_ops = &bosh_bo_vm_ops,
 };
-
-/*
- * No .mmap: a dma-buf mapping would escape the unmap-before-backup rule,
- * so mmap of the dma-buf fd fails with EINVAL.
- */
-static const struct dma_buf_ops bosh_dmabuf_ops = {
-	.attach = drm_gem_map_attach,
-	.detach = drm_gem_map_detach,
-	.map_dma_buf = drm_gem_map_dma_buf,
-	.unmap_dma_buf = drm_gem_unmap_dma_buf,
-	.release = drm_gem_dmabuf_release,
-};
-
-static struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj,
-					    int flags)
-{
-	DEFINE_DMA_BUF_EXPORT_INFO(exp_info);
-
-	exp_info.ops = &bosh_dmabuf_ops;
-	exp_info.size = obj->size;
-	exp_info.flags = flags;
-	exp_info.priv = obj;
-	exp_info.resv = obj->resv;
-	return drm_gem_dmabuf_export(obj->dev, &exp_info);
-}
-
-/**
- * bosh_bo_prime_import() - import a dma-buf
- * @dev: the importing device
- * @dma_buf: the buffer
- *
- * A BO exported by this device comes back as the same object (bosh uses
- * its own dma_buf_ops, so the core cannot tell). A BO of another bosh
- * device is attached, which pins it, and mapped: see bosh_import.c. Other
- * exporters' buffers are refused with -EINVAL, since bosh reads imports
- * through their struct pages.
- *
- * Return: the object or an ERR_PTR().
- */
-struct drm_gem_object *bosh_bo_prime_import(struct drm_device *dev,
-					    struct dma_buf *dma_buf)
-{
-	struct drm_gem_object *obj = dma_buf->priv;
-
-	if (dma_buf->ops != &bosh_dmabuf_ops)
-		return ERR_PTR(-EINVAL);
-	if (obj->dev == dev) {
-		drm_gem_object_get(obj);
-		return obj;
-	}
-	return drm_gem_prime_import(dev, dma_buf);
-}
 
 static void bosh_bo_put_work(struct work_struct *work)
 {

@@ -259,11 +259,15 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
 int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible);
 void bosh_bo_unpin_locked(struct bosh_bo *bo);
 void bosh_bo_put_deferred(struct bosh_bo *bo);
-struct drm_gem_object *bosh_bo_prime_import(struct drm_device *dev,
-					    struct dma_buf *dma_buf);
 extern const struct vm_operations_struct bosh_bo_vm_ops;
 
-/* bosh_import.c */
+/* bosh_prime.c */
+int bosh_bo_attach_pin(struct drm_gem_object *obj);
+void bosh_bo_attach_unpin(struct drm_gem_object *obj);
+struct sg_table *bosh_bo_get_sg_table(struct drm_gem_object *obj);
+struct dma_buf *bosh_bo_prime_export(struct drm_gem_object *obj, int flags);
+struct drm_gem_object *bosh_bo_prime_import(struct drm_device *dev,
+					    struct dma_buf *dma_buf);
 bool bosh_obj_is_import(const struct drm_gem_object *obj);
 struct drm_gem_object *
 bosh_gem_prime_import_sg_table(struct drm_device *dev,
