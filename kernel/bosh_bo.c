@@ -325,6 +325,28 @@ out_err:
 	return err;
 }
 
+/*
+ * Should an interruptible restore stop before its next restore? With a
+ * signal pending, -ERESTARTSYS; when the fail_restore_intr point fires,
+ * -EINTR (no signal is pending, so -ERESTARTSYS would leak to user
+ * space). Either stop is counted once in restore_interrupted_total.
+ * Returns 0 to go on.
+ */
+static int bosh_bo_restore_interrupted(struct bosh_bo *bo)
+{
+	struct bosh_device *bdev = bo->bdev;
+	int ret;
+
+	if (signal_pending(current))
+		ret = -ERESTARTSYS;
+	else if (bosh_fail(&bdev->faults.restore_intr))
+		ret = -EINTR;
+	else
+		return 0;
+	bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
+	return ret;
+}
+
 /**
  * bosh_bo_make_resident() - populate or restore a range of slots
  * @bo: the BO, its resv held, not purged
@@ -345,7 +367,6 @@ out_err:
 int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			  bool interruptible)
 {
-	struct bosh_device *bdev = bo->bdev;
 	pgoff_t i = first, end = first + count;
 	bool progress = false;
 	int ret;
@@ -363,14 +384,9 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			return -EINTR;
 		/* Only restores stop: populating a zeroed page is cheap. */
 		if (interruptible && progress && bosh_slot_is_backup(slot)) {
-			if (signal_pending(current)) {
-				bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
-				return -ERESTARTSYS;
-			}
-			if (bosh_fail(&bdev->faults.restore_intr)) {
-				bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
-				return -EINTR;
-			}
+			ret = bosh_bo_restore_interrupted(bo);
+			if (ret)
+				return ret;
 		}
 		if (bosh_slot_is_empty(slot))
 			ret = bosh_bo_populate_slot(bo, i, end);
@@ -450,16 +466,11 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 			drm_dev_exit(idx);
 			return -ERESTARTSYS;
 		}
-		if (bo->purged) {
-			ret = -ENODATA;
-		} else if (progress && bosh_slot_is_backup(bo->slots[i]) &&
-			   (signal_pending(current) ||
-			    bosh_fail(&bdev->faults.restore_intr))) {
-			bosh_stat_add(bdev, BOSH_STAT_RESTORE_INTERRUPTED_TOTAL, 1);
-			ret = signal_pending(current) ? -ERESTARTSYS : -EINTR;
-		} else {
+		ret = bo->purged ? -ENODATA : 0;
+		if (!ret && progress && bosh_slot_is_backup(bo->slots[i]))
+			ret = bosh_bo_restore_interrupted(bo);
+		if (!ret)
 			ret = bosh_bo_make_resident(bo, i, 1, false);
-		}
 		if (ret) {
 			dma_resv_unlock(bo->base.resv);
 			drm_dev_exit(idx);
