@@ -455,9 +455,6 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 
 	while (size) {
 		pgoff_t i = offset >> PAGE_SHIFT;
-		size_t off = offset_in_page(offset);
-		size_t len = min_t(u64, size, PAGE_SIZE - off);
-		unsigned long left;
 		struct page *page;
 
 		if (!drm_dev_enter(&bdev->drm, &idx))
@@ -482,19 +479,15 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		/* No user copy inside the unplug section: it could block unbind. */
 		drm_dev_exit(idx);
 
-		left = bosh_copy_page_user(page, off, data, len, write);
+		ret = bosh_copy_page_user(page, write, &offset, &size, &data);
 		/*
 		 * Release: the copy's stores to the page are visible before
 		 * the count drops, so a shrinker that reads 0 (with acquire)
 		 * backs up what was written, even on a weakly ordered CPU.
 		 */
 		atomic_dec_return_release(&bo->users);
-		if (left)
-			return -EFAULT;
-
-		offset += len;
-		data += len;
-		size -= len;
+		if (ret)
+			return ret;
 		progress = true;
 	}
 	bosh_bo_touch(bo);

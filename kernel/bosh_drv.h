@@ -214,18 +214,30 @@ static inline bool bosh_user_range_ok(bool write, void __user *data, u64 size)
 			 fault_in_safe_writeable(data, size));
 }
 
-/* Copies between part of @page and user memory; returns bytes not copied. */
-static inline unsigned long bosh_copy_page_user(struct page *page, size_t off,
-						void __user *data, size_t len,
-						bool write)
+/*
+ * One page's step of a BO_RW copy, shared by BOs and imports: copies
+ * between @page, which holds byte *@offset of the object, and user memory
+ * at *@data, up to the page's end or *@size bytes, then advances all
+ * three. Returns 0 or -EFAULT. The caller finds and holds the page.
+ */
+static inline int bosh_copy_page_user(struct page *page, bool write,
+				      u64 *offset, u64 *size,
+				      void __user **data)
 {
+	size_t off = offset_in_page(*offset);
+	size_t len = min_t(u64, *size, PAGE_SIZE - off);
 	void *vaddr = kmap_local_page(page);
 	unsigned long left;
 
-	left = write ? copy_from_user(vaddr + off, data, len) :
-		       copy_to_user(data, vaddr + off, len);
+	left = write ? copy_from_user(vaddr + off, *data, len) :
+		       copy_to_user(*data, vaddr + off, len);
 	kunmap_local(vaddr);
-	return left;
+	if (left)
+		return -EFAULT;
+	*offset += len;
+	*data += len;
+	*size -= len;
+	return 0;
 }
 
 /* What the shrinker may take from an unpinned BO, in the passes' order. */

@@ -229,15 +229,11 @@ int bosh_import_rw(struct drm_gem_object *obj, bool write, u64 offset,
 	if (!bosh_user_range_ok(write, data, size))
 		return -EFAULT;
 	while (size) {
-		size_t off = offset_in_page(offset);
-		size_t len = min_t(u64, size, PAGE_SIZE - off);
+		int ret = bosh_copy_page_user(imp->pages[offset >> PAGE_SHIFT],
+					      write, &offset, &size, &data);
 
-		if (bosh_copy_page_user(imp->pages[offset >> PAGE_SHIFT], off,
-					data, len, write))
-			return -EFAULT;
-		offset += len;
-		data += len;
-		size -= len;
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
