@@ -106,18 +106,15 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 }
 
 /*
- * Look up and lock a live BO; purged BOs give -ENODATA, foreign imports
- * (whose state is their exporter's) -EOPNOTSUPP.
+ * Lock the BO behind a looked-up object, whose reference passes to the
+ * caller, or is dropped on failure: purged BOs give -ENODATA, foreign
+ * imports (whose state is their exporter's) -EOPNOTSUPP.
  */
-static struct bosh_bo *bosh_lookup_locked(struct drm_file *file, u32 handle,
-					  bool allow_purged, int *err)
+static struct bosh_bo *bosh_lock_obj(struct drm_gem_object *obj,
+				     bool allow_purged, int *err)
 {
-	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
 	struct bosh_bo *bo;
 
-	*err = -ENOENT;
-	if (!obj)
-		return NULL;
 	if (bosh_obj_is_import(obj)) {
 		*err = -EOPNOTSUPP;
 		goto out_put;
@@ -141,17 +138,17 @@ out_put:
 	return NULL;
 }
 
-/* A referenced foreign import, or NULL (then look up a BO instead). */
-static struct drm_gem_object *bosh_import_lookup(struct drm_file *file,
-						 u32 handle)
+/* Look up and lock a live BO: -ENOENT, or as bosh_lock_obj(). */
+static struct bosh_bo *bosh_lookup_locked(struct drm_file *file, u32 handle,
+					  bool allow_purged, int *err)
 {
 	struct drm_gem_object *obj = drm_gem_object_lookup(file, handle);
 
-	if (obj && !bosh_obj_is_import(obj)) {
-		drm_gem_object_put(obj);
-		obj = NULL;
+	if (!obj) {
+		*err = -ENOENT;
+		return NULL;
 	}
-	return obj;
+	return bosh_lock_obj(obj, allow_purged, err);
 }
 
 static void bosh_unlock_put(struct bosh_bo *bo)
@@ -170,13 +167,15 @@ static int bosh_ioctl_bo_validate(struct drm_device *drm, void *data,
 
 	if (args->flags)
 		return -EINVAL;
-	obj = bosh_import_lookup(file, args->handle);
-	if (obj) {
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	if (bosh_obj_is_import(obj)) {
 		/* Pinned by its attachment: resident already. */
 		drm_gem_object_put(obj);
 		return 0;
 	}
-	bo = bosh_lookup_locked(file, args->handle, false, &ret);
+	bo = bosh_lock_obj(obj, false, &ret);
 	if (!bo)
 		return ret;
 	ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
@@ -259,8 +258,10 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 
 	if (args->pad)
 		return -EINVAL;
-	obj = bosh_import_lookup(file, args->handle);
-	if (obj) {
+	obj = drm_gem_object_lookup(file, args->handle);
+	if (!obj)
+		return -ENOENT;
+	if (bosh_obj_is_import(obj)) {
 		args->size = obj->size;
 		args->resident = obj->size >> PAGE_SHIFT;
 		args->backed_up = 0;
@@ -270,7 +271,7 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 		drm_gem_object_put(obj);
 		return 0;
 	}
-	bo = bosh_lookup_locked(file, args->handle, true, &ret);
+	bo = bosh_lock_obj(obj, true, &ret);
 	if (!bo)
 		return ret;
 	args->size = bo->base.size;
