@@ -152,6 +152,8 @@ static size_t bosh_bo_rss(struct drm_gem_object *obj)
 	return (size_t)READ_ONCE(to_bosh_bo(obj)->nr_resident) << PAGE_SHIFT;
 }
 
+static const struct vm_operations_struct bosh_bo_vm_ops;
+
 static const struct drm_gem_object_funcs bosh_bo_funcs = {
 	.free = bosh_bo_free,
 	.mmap = bosh_bo_mmap,
@@ -768,7 +770,7 @@ out_exit:
 	return ret;
 }
 
-const struct vm_operations_struct bosh_bo_vm_ops = {
+static const struct vm_operations_struct bosh_bo_vm_ops = {
 	.fault = bosh_bo_fault,
 	.open = drm_gem_vm_open,
 	.close = drm_gem_vm_close,

@@ -14,7 +14,7 @@
 
 static struct dentry *bosh_debugfs_root;
 
-const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
+static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_BOS] = "bos",
 	[BOSH_STAT_PAGES_TOTAL] = "pages_total",
 	[BOSH_STAT_PAGES_RESIDENT] = "pages_resident",
@@ -262,12 +262,11 @@ void bosh_debugfs_fini(struct bosh_device *bdev)
 /**
  * bosh_debugfs_module_init() - create /sys/kernel/debug/bosh
  *
- * Return: 0; debugfs failures are not fatal.
+ * debugfs failures are not fatal: the alias is just missing.
  */
-int bosh_debugfs_module_init(void)
+void bosh_debugfs_module_init(void)
 {
 	bosh_debugfs_root = debugfs_create_dir("bosh", NULL);
-	return 0;
 }
 
 /**

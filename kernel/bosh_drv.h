@@ -73,8 +73,6 @@ enum bosh_stat {
 	BOSH_STAT_COUNT
 };
 
-extern const char *const bosh_stat_names[BOSH_STAT_COUNT];
-
 /**
  * struct bosh_device - one virtual render device
  * @drm: the DRM device; its parent is platform device bosh.N
@@ -271,7 +269,6 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
 int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible);
 void bosh_bo_unpin_locked(struct bosh_bo *bo);
 void bosh_bo_put_deferred(struct bosh_bo *bo);
-extern const struct vm_operations_struct bosh_bo_vm_ops;
 
 /* bosh_prime.c */
 int bosh_bo_attach_pin(struct drm_gem_object *obj);
@@ -289,14 +286,11 @@ int bosh_import_rw(struct drm_gem_object *obj, bool write, u64 offset,
 		   u64 size, void __user *data);
 
 /* bosh_shrinker.c */
-struct bosh_bo *bosh_lru_next(struct bosh_device *bdev,
-			      struct bosh_lru_link *cursor);
 int bosh_shrinker_init(struct bosh_device *bdev);
 void bosh_shrinker_fini(struct bosh_device *bdev);
 unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev);
 unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 				     unsigned long nr_to_scan);
-unsigned long bosh_count_purgeable(struct bosh_device *bdev);
 long bosh_purge_all(struct bosh_device *bdev);
 long bosh_evict_all(struct bosh_device *bdev);
 
@@ -310,7 +304,7 @@ int bosh_attach_busy_fence(struct drm_gem_object *obj, u64 usecs);
 /* bosh_debugfs.c */
 void bosh_debugfs_init(struct bosh_device *bdev);
 void bosh_debugfs_fini(struct bosh_device *bdev);
-int bosh_debugfs_module_init(void);
+void bosh_debugfs_module_init(void);
 void bosh_debugfs_module_exit(void);
 
 /* bosh_sysfs.c */

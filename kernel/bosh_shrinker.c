@@ -38,7 +38,7 @@ static bool bosh_swap_allows_backup(struct bosh_device *bdev)
  *
  * Return: the pages.
  */
-unsigned long bosh_count_purgeable(struct bosh_device *bdev)
+static unsigned long bosh_count_purgeable(struct bosh_device *bdev)
 {
 	long n = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
 		 bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
@@ -81,8 +81,8 @@ static unsigned long bosh_shrinker_count(struct shrinker *shrinker,
  *
  * Return: the BO, or NULL at the end of the list.
  */
-struct bosh_bo *bosh_lru_next(struct bosh_device *bdev,
-			      struct bosh_lru_link *cursor)
+static struct bosh_bo *bosh_lru_next(struct bosh_device *bdev,
+				     struct bosh_lru_link *cursor)
 {
 	struct list_head *pos;
 
