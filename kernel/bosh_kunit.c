@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit: the slot encoding, the page allocation policy and a backup
- * store round trip. They run when the module loads on a KUnit kernel.
+ * store round trip. Built only with BOSH_KUNIT=y (the debug build), they
+ * run when that module loads on a KUnit kernel.
  */
 #include <kunit/test.h>
 #include <linux/highmem.h>
