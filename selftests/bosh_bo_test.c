@@ -948,21 +948,6 @@ TEST_F(bo, verifier_catches_corrupted_restore)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
-static long bosh_swap_free_kib(void)
-{
-	char line[128];
-	long kib = -1;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "SwapFree: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
-}
-
-
 static void wait_idle(struct __test_metadata *_metadata, int fd, uint32_t h)
 {
 	struct drm_bosh_bo_info info;
@@ -1185,33 +1170,12 @@ TEST_F(bo, create_beyond_max_size_refused)
 /* The default cap is a share of RAM (half, per device), not a constant. */
 TEST_F(bo, default_cap_is_half_of_ram)
 {
-	char line[128];
-	uint64_t kib = 0;
+	long kib = bosh_meminfo_kib("MemTotal");
 	long cap = bosh_sysfs_read(0, "max_bo_mb");
-	FILE *f = fopen("/proc/meminfo", "re");
 
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %lu kB", &kib) == 1)
-			break;
-	fclose(f);
 	ASSERT_LT(0, kib);
 	/* Every test that changes the cap puts the old value back. */
 	EXPECT_EQ((long)(kib / 2 / 1024), cap);
-}
-
-static long vmstat(const char *key)
-{
-	char k[64];
-	long v, found = -1;
-	FILE *f = fopen("/proc/vmstat", "re");
-
-	while (f && fscanf(f, "%63s %ld", k, &v) == 2)
-		if (!strcmp(k, key))
-			found = v;
-	if (f)
-		fclose(f);
-	return found;
 }
 
 static long oom_reports(void)
@@ -1236,21 +1200,16 @@ static long oom_reports(void)
 TEST_F_TIMEOUT(bo, unprivileged_overcommit_gets_enomem_not_oom, 900)
 {
 	char swaps[8][128], line[256], mb[32], old[32];
-	long oom = vmstat("oom_kill"), reports = oom_reports();
+	long oom = bosh_vmstat("oom_kill"), reports = oom_reports();
 	long cap = bosh_sysfs_read(0, "max_bo_mb");
 	int nswaps = 0, status, i;
-	uint64_t kib = 0;
+	uint64_t kib = bosh_meminfo_kib("MemTotal");
 	pid_t pid;
 	FILE *f;
 
 	if (oom < 0)
 		SKIP(return, "no oom_kill in /proc/vmstat (CONFIG_VM_EVENT_COUNTERS off)");
-	f = fopen("/proc/meminfo", "re");
-	ASSERT_NE(NULL, f);
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %lu kB", &kib) == 1)
-			break;
-	fclose(f);
+	ASSERT_LT(0, (long)kib);
 	/* No swap: nothing but ENOMEM or the OOM killer can end this. */
 	f = fopen("/proc/swaps", "re");
 	ASSERT_NE(NULL, f);
@@ -1299,7 +1258,7 @@ TEST_F_TIMEOUT(bo, unprivileged_overcommit_gets_enomem_not_oom, 900)
 	}
 	EXPECT_TRUE(WIFEXITED(status)) TH_LOG("client killed by signal %d", WTERMSIG(status));
 	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("10-11 setup, 12 other error, 13 no ENOMEM");
-	EXPECT_EQ(oom, vmstat("oom_kill"));
+	EXPECT_EQ(oom, bosh_vmstat("oom_kill"));
 	EXPECT_EQ(reports, oom_reports());
 	for (i = 0; i < 100 && bosh_stat(0, "bos") > 0; i++)
 		usleep(100000);
@@ -1554,7 +1513,7 @@ TEST_F(bo, scan_honours_gfp_and_swap_reserve)
 	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
 	ASSERT_EQ(0, bosh_info(self->fd, w, &iw));
 	EXPECT_EQ(n, iw.backed_up);
-	if (bosh_swap_free_kib() > 0)
+	if (bosh_meminfo_kib("SwapFree") > 0)
 		EXPECT_LT(written, bosh_stat(0, "written_back_total"));
 
 	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", old));

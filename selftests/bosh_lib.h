@@ -251,6 +251,37 @@ static inline long bosh_stat(int dev, const char *key)
 	return found;
 }
 
+/* One "key value" or "Key: value kB" line of a /proc file; -1 when missing. */
+static inline long bosh_proc_value(const char *file, const char *key)
+{
+	char k[64], line[256];
+	long v, found = -1;
+	FILE *f = fopen(file, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63[^: ]%*[: ] %ld", k, &v) == 2 && !strcmp(k, key)) {
+			found = v;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* A /proc/meminfo field in kB, -1 when missing. */
+static inline long bosh_meminfo_kib(const char *key)
+{
+	return bosh_proc_value("/proc/meminfo", key);
+}
+
+/* A /proc/vmstat counter, -1 when missing (no CONFIG_VM_EVENT_COUNTERS). */
+static inline long bosh_vmstat(const char *key)
+{
+	return bosh_proc_value("/proc/vmstat", key);
+}
+
 /* The seed of this run: $BOSH_SEED, else the time; always printed. */
 static inline uint64_t bosh_seed(void)
 {

@@ -48,16 +48,9 @@ struct workload {
 
 static uint64_t mem_total_kib(void)
 {
-	char line[128];
-	uint64_t kib = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
+	long kib = bosh_meminfo_kib("MemTotal");
 
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemTotal: %lu kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
+	return kib > 0 ? kib : 0;
 }
 
 static unsigned int pressure_seconds(void)

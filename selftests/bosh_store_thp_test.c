@@ -24,33 +24,14 @@
 /* Swap slots each CPU's slot cache may hold: used, though no page is there. */
 #define SWAP_SLOTS_CACHE	64
 
-/* One line of /proc/vmstat or /proc/meminfo (in kB); -1 when missing. */
-static long proc_value(const char *file, const char *key)
-{
-	char k[64], line[256];
-	long v, found = -1;
-	FILE *f = fopen(file, "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%63[^: ]%*[: ] %ld", k, &v) == 2 && !strcmp(k, key)) {
-			found = v;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
-}
-
 static long vmstat(const char *key)
 {
-	return proc_value("/proc/vmstat", key);
+	return bosh_vmstat(key);
 }
 
 static long meminfo_pages(const char *key)
 {
-	long kb = proc_value("/proc/meminfo", key);
+	long kb = bosh_meminfo_kib(key);
 
 	return kb < 0 ? kb : kb / 4;
 }
