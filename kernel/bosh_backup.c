@@ -4,6 +4,7 @@
  * reserves a range of indices when it is created, so a backup taken
  * from reclaim allocates no bookkeeping, only the shmem page itself.
  */
+#include <linux/debugfs.h>
 #include <linux/error-injection.h>
 #include <linux/fault-inject.h>
 #include <linux/fs.h>
@@ -47,6 +48,18 @@ static struct vfsmount *bosh_backup_mount(void)
 	return IS_ERR(mnt) ? NULL : mnt;
 }
 
+/* Every fault point off ("never"), until someone arms it. */
+static void bosh_backup_faults_init(struct bosh_backup_faults *f)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	static const struct fault_attr off = FAULT_ATTR_INITIALIZER;
+
+	f->copy = off;
+	f->writeback = off;
+	f->read = off;
+#endif
+}
+
 /**
  * bosh_backup_create() - create an empty backup store
  * @name: name of the shmem file, for /proc/<pid>/maps-style reports
@@ -60,6 +73,7 @@ struct bosh_backup *bosh_backup_create(const char *name)
 	b = kzalloc(sizeof(*b), GFP_KERNEL);
 	if (!b)
 		return ERR_PTR(-ENOMEM);
+	bosh_backup_faults_init(&b->faults);
 	b->mnt = bosh_backup_mount();
 	/* Sized to the limit: pages are only allocated when written. */
 	if (b->mnt)
@@ -91,6 +105,23 @@ void bosh_backup_destroy(struct bosh_backup *b)
 	if (b->mnt)
 		kern_unmount(b->mnt);
 	kfree(b);
+}
+
+/**
+ * bosh_backup_debugfs() - expose the store's fault points
+ * @b: the store
+ * @dir: the owner's debugfs directory
+ *
+ * As fault attributes ``fail_backup``, ``fail_writeback`` and
+ * ``fail_restore``; nothing without CONFIG_FAULT_INJECTION_DEBUG_FS.
+ */
+void bosh_backup_debugfs(struct bosh_backup *b, struct dentry *dir)
+{
+#ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
+	fault_create_debugfs_attr("fail_backup", dir, &b->faults.copy);
+	fault_create_debugfs_attr("fail_writeback", dir, &b->faults.writeback);
+	fault_create_debugfs_attr("fail_restore", dir, &b->faults.read);
+#endif
 }
 
 /**
@@ -183,30 +214,44 @@ static bool bosh_backup_writeback(struct folio *folio)
 }
 
 /**
- * bosh_backup_copy() - copy one page into the store
+ * bosh_backup_start() - begin a batch of copies
+ * @batch: the batch, on the caller's stack
  * @b: the store
+ * @writeback: hand each copy to swap writeback at once
+ *
+ * The caller ends it with bosh_backup_finish(), in the same task.
+ */
+void bosh_backup_start(struct bosh_backup_batch *batch, struct bosh_backup *b,
+		       bool writeback)
+{
+	batch->store = b;
+	batch->writeback = writeback;
+	batch->written = 0;
+	/* Writeback goes page by page: let the block layer merge it. */
+	if (writeback)
+		blk_start_plug(&batch->plug);
+}
+
+/**
+ * bosh_backup_copy() - copy one page into the store
+ * @batch: the batch, from bosh_backup_start()
  * @index: the store index, from the owner's reserved range
  * @page: the page to copy; the caller frees it on success
  * @gfp: allocation flags for the store page
- * @writeback: also start writing the store page to swap
- * @fail_copy: fault point for the copy, may be NULL
- * @fail_writeback: fault point for the writeback, may be NULL
  *
  * The store page is marked dirty: a clean shmem page may be dropped by
- * reclaim and read back as zeros.
+ * reclaim and read back as zeros. A copy that cannot go to swap (no
+ * swap space, the writeback fault) stays in RAM: it is still a backup.
  *
- * Return: 0 when copied, %BOSH_BACKUP_WRITTEN when copied and handed to
- * swap writeback, or a negative errno with nothing stored.
+ * Return: 0, or a negative errno with nothing stored.
  */
-noinline int bosh_backup_copy(struct bosh_backup *b, pgoff_t index,
-			      struct page *page, gfp_t gfp, bool writeback,
-			      struct fault_attr *fail_copy,
-			      struct fault_attr *fail_writeback)
+noinline int bosh_backup_copy(struct bosh_backup_batch *batch, pgoff_t index,
+			      struct page *page, gfp_t gfp)
 {
+	struct bosh_backup *b = batch->store;
 	struct folio *folio;
-	int ret = 0;
 
-	if (fail_copy && should_fail(fail_copy, PAGE_SIZE))
+	if (should_fail(&b->faults.copy, PAGE_SIZE))
 		return -ENOMEM;
 
 	folio = bosh_backup_get_folio(b, index, gfp);
@@ -218,14 +263,27 @@ noinline int bosh_backup_copy(struct bosh_backup *b, pgoff_t index,
 	folio_mark_accessed(folio);
 	atomic_long_inc(&b->stored);
 
-	if (writeback && get_nr_swap_pages() > 0 &&
-	    !(fail_writeback && should_fail(fail_writeback, PAGE_SIZE)) &&
+	if (batch->writeback && get_nr_swap_pages() > 0 &&
+	    !should_fail(&b->faults.writeback, PAGE_SIZE) &&
 	    bosh_backup_writeback(folio))
-		ret = BOSH_BACKUP_WRITTEN;
+		batch->written++;
 	folio_put(folio);
-	return ret;
+	return 0;
 }
 ALLOW_ERROR_INJECTION(bosh_backup_copy, ERRNO);
+
+/**
+ * bosh_backup_finish() - end a batch of copies
+ * @batch: the batch
+ *
+ * Return: the copies handed to swap writeback.
+ */
+unsigned long bosh_backup_finish(struct bosh_backup_batch *batch)
+{
+	if (batch->writeback)
+		blk_finish_plug(&batch->plug);
+	return batch->written;
+}
 
 /**
  * bosh_backup_read() - copy one page back from the store
@@ -233,7 +291,6 @@ ALLOW_ERROR_INJECTION(bosh_backup_copy, ERRNO);
  * @index: the store index
  * @page: the destination page
  * @gfp: allocation flags, for a swap-in
- * @fail: fault point, may be NULL
  *
  * The store entry is kept: the caller drops it with bosh_backup_drop()
  * once the page is installed, so an error never loses content.
@@ -241,12 +298,11 @@ ALLOW_ERROR_INJECTION(bosh_backup_copy, ERRNO);
  * Return: 0 or a negative errno.
  */
 noinline int bosh_backup_read(struct bosh_backup *b, pgoff_t index,
-			      struct page *page, gfp_t gfp,
-			      struct fault_attr *fail)
+			      struct page *page, gfp_t gfp)
 {
 	struct folio *folio;
 
-	if (fail && should_fail(fail, PAGE_SIZE))
+	if (should_fail(&b->faults.read, PAGE_SIZE))
 		return -EIO;
 
 	folio = shmem_read_folio_gfp(b->file->f_mapping, index, gfp);
@@ -274,15 +330,15 @@ void bosh_backup_drop(struct bosh_backup *b, pgoff_t index, pgoff_t count)
 }
 
 /**
- * bosh_backup_unwritten() - store pages not yet in swap
+ * bosh_backup_stats() - what the store holds now
  * @b: the store
- *
- * Return: pages the store holds in RAM, which will need swap space.
+ * @st: filled in
  */
-unsigned long bosh_backup_unwritten(struct bosh_backup *b)
+void bosh_backup_stats(struct bosh_backup *b, struct bosh_backup_stats *st)
 {
 	long stored = atomic_long_read(&b->stored);
 	long swapped = READ_ONCE(SHMEM_I(file_inode(b->file))->swapped);
 
-	return stored > swapped ? stored - swapped : 0;
+	st->stored = max(stored, 0L);
+	st->unwritten = stored > swapped ? stored - swapped : 0;
 }

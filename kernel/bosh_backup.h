@@ -2,16 +2,33 @@
 /*
  * The backup store: one shmem file holding copies of pages that were
  * taken from their owner under memory pressure. It knows nothing of DRM:
- * any driver can reserve a range of indices and back pages up into it.
+ * any driver can reserve a range of indices for each of its objects,
+ * back pages up into it (optionally writing them to swap at once), read
+ * them back and drop them. Its fault points are its own.
  */
 #ifndef _BOSH_BACKUP_H_
 #define _BOSH_BACKUP_H_
 
+#include <linux/blkdev.h>
+#include <linux/fault-inject.h>
 #include <linux/types.h>
 
+struct dentry;
 struct page;
-struct fault_attr;
 struct vfsmount;
+
+/**
+ * struct bosh_backup_faults - the store's fault points
+ * @copy: a copy into the store fails with -ENOMEM (``fail_backup``)
+ * @writeback: a copy is kept in RAM instead of going to swap
+ *	(``fail_writeback``)
+ * @read: a read back fails with -EIO (``fail_restore``)
+ */
+struct bosh_backup_faults {
+	struct fault_attr copy;
+	struct fault_attr writeback;
+	struct fault_attr read;
+};
 
 /**
  * struct bosh_backup - a backup store
@@ -19,26 +36,52 @@ struct vfsmount;
  * @file: the shmem file, created VM_NORESERVE
  * @next_index: first index not yet reserved
  * @stored: pages currently held in the store
+ * @faults: the fault points
  */
 struct bosh_backup {
 	struct vfsmount *mnt;
 	struct file *file;
 	atomic_long_t next_index;
 	atomic_long_t stored;
+	struct bosh_backup_faults faults;
 };
 
-/* Result of a backup: copied only, or also handed to swap writeback. */
-#define BOSH_BACKUP_WRITTEN	1
+/**
+ * struct bosh_backup_batch - one owner's backup of a run of pages
+ * @store: the store
+ * @writeback: hand each copy to swap writeback at once
+ * @written: copies handed to swap writeback so far
+ * @plug: lets the block layer merge the batch's writeback
+ */
+struct bosh_backup_batch {
+	struct bosh_backup *store;
+	bool writeback;
+	unsigned long written;
+	struct blk_plug plug;
+};
+
+/**
+ * struct bosh_backup_stats - what a store holds
+ * @stored: pages held, in RAM or in swap
+ * @unwritten: pages held in RAM, which will need swap space
+ */
+struct bosh_backup_stats {
+	unsigned long stored;
+	unsigned long unwritten;
+};
 
 struct bosh_backup *bosh_backup_create(const char *name);
 void bosh_backup_destroy(struct bosh_backup *b);
+void bosh_backup_debugfs(struct bosh_backup *b, struct dentry *dir);
 pgoff_t bosh_backup_reserve(struct bosh_backup *b, pgoff_t npages);
-int bosh_backup_copy(struct bosh_backup *b, pgoff_t index, struct page *page,
-		     gfp_t gfp, bool writeback, struct fault_attr *fail_copy,
-		     struct fault_attr *fail_writeback);
+void bosh_backup_start(struct bosh_backup_batch *batch, struct bosh_backup *b,
+		       bool writeback);
+int bosh_backup_copy(struct bosh_backup_batch *batch, pgoff_t index,
+		     struct page *page, gfp_t gfp);
+unsigned long bosh_backup_finish(struct bosh_backup_batch *batch);
 int bosh_backup_read(struct bosh_backup *b, pgoff_t index, struct page *page,
-		     gfp_t gfp, struct fault_attr *fail);
+		     gfp_t gfp);
 void bosh_backup_drop(struct bosh_backup *b, pgoff_t index, pgoff_t count);
-unsigned long bosh_backup_unwritten(struct bosh_backup *b);
+void bosh_backup_stats(struct bosh_backup *b, struct bosh_backup_stats *st);
 
 #endif /* _BOSH_BACKUP_H_ */

@@ -4,7 +4,6 @@
  * into the device's store or purged by the shrinker, restored slot by
  * slot on use. The BO's dma_resv guards its slots and counts.
  */
-#include <linux/blkdev.h>
 #include <linux/dma-resv.h>
 #include <linux/highmem.h>
 #include <linux/mm.h>
@@ -24,7 +23,7 @@
 
 /*
  * The pages of an unpinned, live BO that the shrinker may take: resident
- * pages are purgeable (DONTNEED) or evictable; a DONTNEED BO's pages in
+ * pages are purgeable (DONTNEED) or backupable; a DONTNEED BO's pages in
  * the store are purgeable too, since purging them gives back store memory
  * and swap. A pinned BO has no pages in the store.
  */
@@ -39,7 +38,7 @@ static void bosh_bo_class_add(struct bosh_bo *bo, long resident,
 		bosh_stat_add(bdev, BOSH_STAT_PAGES_PURGEABLE, resident);
 		bosh_stat_add(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP, backed_up);
 	} else {
-		bosh_stat_add(bdev, BOSH_STAT_PAGES_EVICTABLE, resident);
+		bosh_stat_add(bdev, BOSH_STAT_PAGES_BACKUPABLE, resident);
 	}
 }
 
@@ -100,9 +99,7 @@ static void bosh_bo_free(struct drm_gem_object *obj)
 	struct bosh_bo *bo = to_bosh_bo(obj);
 	struct bosh_device *bdev = bo->bdev;
 
-	spin_lock(&bdev->lru_lock);
-	list_del(&bo->lru.node);
-	spin_unlock(&bdev->lru_lock);
+	bosh_lru_del(&bdev->lru, &bo->lru);
 
 	bosh_bo_resident_add(bo, -(long)bo->nr_resident);
 	bosh_bo_backed_up_add(bo, -(long)bo->nr_backed_up);
@@ -216,26 +213,8 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 	bosh_stat_add(bdev, BOSH_STAT_BOS, 1);
 	bosh_stat_add(bdev, BOSH_STAT_PAGES_TOTAL, bo->npages);
 
-	spin_lock(&bdev->lru_lock);
-	list_add_tail(&bo->lru.node, &bdev->bos);
-	spin_unlock(&bdev->lru_lock);
+	bosh_lru_add(&bdev->lru, &bo->lru);
 	return bo;
-}
-
-/**
- * bosh_bo_touch() - a use: move the BO to the LRU's tail
- * @bo: the BO
- *
- * Every use counts (BO_RW, BO_VALIDATE, BO_PIN, a CPU fault), so the scan
- * takes the BOs idle for longest first.
- */
-void bosh_bo_touch(struct bosh_bo *bo)
-{
-	struct bosh_device *bdev = bo->bdev;
-
-	spin_lock(&bdev->lru_lock);
-	list_move_tail(&bo->lru.node, &bdev->bos);
-	spin_unlock(&bdev->lru_lock);
 }
 
 /* Length of the run of empty slots at @i, at most @max. */
@@ -297,8 +276,7 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
 		goto out_err;
 	}
 	/* A swap-in allocates too: the client's failure, not the OOM killer. */
-	err = bosh_backup_read(bdev->store, handle, page, BOSH_CLIENT_GFP,
-			       &bdev->faults.restore);
+	err = bosh_backup_read(bdev->store, handle, page, BOSH_CLIENT_GFP);
 	if (err) {
 		bosh_pages_free(page);
 		goto out_err;
@@ -511,21 +489,22 @@ bool bosh_bo_is_idle(struct bosh_bo *bo)
 static long bosh_bo_purge_locked(struct bosh_bo *bo)
 {
 	struct bosh_device *bdev = bo->bdev;
-	long freed = bo->nr_resident, backed_up = bo->nr_backed_up;
+	long resident = bo->nr_resident, backed_up = bo->nr_backed_up;
 
 	bosh_bo_zap_mappings(bo);
-	bosh_bo_resident_add(bo, -freed);
+	bosh_bo_resident_add(bo, -resident);
 	bosh_bo_backed_up_add(bo, -backed_up);
 	bosh_bo_release_slots(bo);
 	bo->purged = true;
-	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, freed + backed_up);
-	trace_bosh_purge(bdev->id, bo->id, freed + backed_up);
-	return freed + backed_up;
+	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, resident + backed_up);
+	trace_bosh_purge(bdev->id, bo->id, resident + backed_up);
+	return resident + backed_up;
 }
 
 /* Back up one chunk; on a partial failure split it and keep the rest. */
-static long bosh_bo_backup_chunk(struct bosh_bo *bo, pgoff_t i, gfp_t gfp,
-				 bool writeback, long *written, int *err)
+static long bosh_bo_backup_chunk(struct bosh_bo *bo,
+				 struct bosh_backup_batch *batch, pgoff_t i,
+				 gfp_t gfp, int *err)
 {
 	struct bosh_device *bdev = bo->bdev;
 	struct page *page = bosh_slot_page(bo->slots[i]);
@@ -533,14 +512,10 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo, pgoff_t i, gfp_t gfp,
 	int ret = 0;
 
 	for (j = 0; j < n; j++) {
-		ret = bosh_backup_copy(bdev->store, bo->store_base + i + j,
-				       page + j, gfp, writeback,
-				       &bdev->faults.backup,
-				       &bdev->faults.writeback);
-		if (ret < 0)
+		ret = bosh_backup_copy(batch, bo->store_base + i + j, page + j,
+				       gfp);
+		if (ret)
 			break;
-		if (ret == BOSH_BACKUP_WRITTEN)
-			(*written)++;
 	}
 	if (j < n) {
 		*err = ret;
@@ -561,41 +536,39 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo, pgoff_t i, gfp_t gfp,
 	return n;
 }
 
-static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_free,
+static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
 				  gfp_t gfp, bool writeback, int *errp)
 {
 	struct bosh_device *bdev = bo->bdev;
-	long freed = 0, written = 0;
-	struct blk_plug plug;
+	struct bosh_backup_batch batch;
+	unsigned long written;
+	long taken = 0;
 	pgoff_t i = 0;
 	int err = 0;
 
 	bosh_bo_zap_mappings(bo);
-	/* Writeback goes page by page: let the block layer merge it. */
-	if (writeback)
-		blk_start_plug(&plug);
-	while (i < bo->npages && freed < nr_to_free && !err) {
+	bosh_backup_start(&batch, bdev->store, writeback);
+	while (i < bo->npages && taken < nr_to_take && !err) {
 		long n;
 
 		if (!bosh_slot_is_page(bo->slots[i])) {
 			i++;
 			continue;
 		}
-		n = bosh_bo_backup_chunk(bo, i, gfp, writeback, &written, &err);
-		freed += n;
+		n = bosh_bo_backup_chunk(bo, &batch, i, gfp, &err);
+		taken += n;
 		i += n ? n : 1;
 		/* An evict of a large BO must not trip the soft-lockup detector. */
 		cond_resched();
 	}
-	if (writeback)
-		blk_finish_plug(&plug);
-	bosh_bo_resident_add(bo, -freed);
-	bosh_bo_backed_up_add(bo, freed);
-	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, freed);
+	written = bosh_backup_finish(&batch);
+	bosh_bo_resident_add(bo, -taken);
+	bosh_bo_backed_up_add(bo, taken);
+	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, taken);
 	bosh_stat_add(bdev, BOSH_STAT_WRITTEN_BACK_TOTAL, written);
-	trace_bosh_backup(bdev->id, bo->id, freed, written, err);
+	trace_bosh_backup(bdev->id, bo->id, taken, written, err);
 	*errp = err;
-	return freed;
+	return taken;
 }
 
 /**
@@ -630,17 +603,17 @@ bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode)
  * bosh_bo_shrink_locked() - purge or back up part of an idle BO
  * @bo: the BO, its resv held, idle
  * @mode: purge (DONTNEED BOs only) or back up (WILLNEED BOs only)
- * @nr_to_free: pages wanted; a whole chunk may overshoot
+ * @nr_to_take: pages wanted; a whole chunk may overshoot
  * @gfp: allocation flags for the store
  * @err: set to the backup error that stopped the walk, or 0
  *
  * Mappings are zapped before any page is copied or freed. A backup error
  * stops the walk; the pages backed up so far stay backed up.
  *
- * Return: pages freed.
+ * Return: pages taken from the BO: purged, or moved into the store.
  */
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
-			   long nr_to_free, gfp_t gfp, int *err)
+			   long nr_to_take, gfp_t gfp, int *err)
 {
 	dma_resv_assert_held(bo->base.resv);
 	*err = 0;
@@ -649,7 +622,7 @@ long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
 		return 0;
 	if (mode == BOSH_SHRINK_PURGE)
 		return bosh_bo_purge_locked(bo);
-	return bosh_bo_backup_locked(bo, nr_to_free, gfp,
+	return bosh_bo_backup_locked(bo, nr_to_take, gfp,
 				     mode == BOSH_SHRINK_WRITEBACK, err);
 }
 

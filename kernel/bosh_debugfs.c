@@ -21,7 +21,7 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_PAGES_BACKED_UP] = "pages_backed_up",
 	[BOSH_STAT_PAGES_PURGEABLE] = "pages_purgeable",
 	[BOSH_STAT_PAGES_PURGEABLE_BACKED_UP] = "pages_purgeable_backed_up",
-	[BOSH_STAT_PAGES_EVICTABLE] = "pages_evictable",
+	[BOSH_STAT_PAGES_BACKUPABLE] = "pages_backupable",
 	[BOSH_STAT_PAGES_PINNED] = "pages_pinned",
 	[BOSH_STAT_PURGED_TOTAL] = "purged_total",
 	[BOSH_STAT_BACKED_UP_TOTAL] = "backed_up_total",
@@ -45,37 +45,33 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 static int bosh_stats_show(struct seq_file *m, void *unused)
 {
 	struct bosh_device *bdev = m->private;
+	struct bosh_backup_stats store;
 	int i;
 
 	for (i = 0; i < BOSH_STAT_COUNT; i++)
 		seq_printf(m, "%s %ld\n", bosh_stat_names[i], bosh_stat_read(bdev, i));
 	seq_printf(m, "pages_shrinkable %lu\n", bosh_shrinker_count_pages(bdev));
-	seq_printf(m, "store_pages %ld\n", atomic_long_read(&bdev->store->stored));
-	seq_printf(m, "store_unwritten %lu\n", bosh_backup_unwritten(bdev->store));
+	bosh_backup_stats(bdev->store, &store);
+	seq_printf(m, "store_pages %lu\n", store.stored);
+	seq_printf(m, "store_unwritten %lu\n", store.unwritten);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_stats);
 
+static void bosh_objects_show_bo(struct bosh_bo *bo, void *m)
+{
+	seq_printf(m, "%u %zu %lu %lu %s %u %d\n", bo->id, bo->base.size,
+		   READ_ONCE(bo->nr_resident), READ_ONCE(bo->nr_backed_up),
+		   READ_ONCE(bo->purged) ? "purged" :
+		   READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED ?
+		   "dontneed" : "willneed",
+		   READ_ONCE(bo->pin_count), !bosh_bo_is_idle(bo));
+}
+
 static int bosh_objects_show(struct seq_file *m, void *unused)
 {
-	struct bosh_device *bdev = m->private;
-	struct bosh_lru_link *l;
-	struct bosh_bo *bo;
-
 	seq_puts(m, "id size resident backed_up madv pinned busy\n");
-	spin_lock(&bdev->lru_lock);
-	list_for_each_entry(l, &bdev->bos, node) {
-		if (l->cursor)
-			continue;
-		bo = container_of(l, struct bosh_bo, lru);
-		seq_printf(m, "%u %zu %lu %lu %s %u %d\n", bo->id, bo->base.size,
-			   READ_ONCE(bo->nr_resident), READ_ONCE(bo->nr_backed_up),
-			   READ_ONCE(bo->purged) ? "purged" :
-			   READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED ?
-			   "dontneed" : "willneed",
-			   READ_ONCE(bo->pin_count), !bosh_bo_is_idle(bo));
-	}
-	spin_unlock(&bdev->lru_lock);
+	bosh_lru_for_each_bo(m->private, bosh_objects_show_bo, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_objects);
@@ -236,6 +232,7 @@ void bosh_debugfs_init(struct bosh_device *bdev)
 	debugfs_create_file("purge", 0200, dir, bdev, &bosh_purge_fops);
 	debugfs_create_file("evict", 0200, dir, bdev, &bosh_evict_fops);
 	bosh_faults_debugfs(&bdev->faults, dir);
+	bosh_backup_debugfs(bdev->store, dir);
 #ifdef BOSH_TEST_HOOKS
 	/* Test builds only: corrupt the next N restored pages. */
 	debugfs_create_file("test_corrupt_restore", 0200, dir, bdev,

@@ -101,8 +101,7 @@ static int bosh_probe(struct platform_device *pdev)
 	if (IS_ERR(bdev))
 		return PTR_ERR(bdev);
 	bdev->id = pdev->id;
-	spin_lock_init(&bdev->lru_lock);
-	INIT_LIST_HEAD(&bdev->bos);
+	bosh_lru_init(&bdev->lru);
 	mutex_init(&bdev->limits_lock);
 	bdev->shrinker_enabled = 1;
 	bdev->swap_reserve_mb = BOSH_DEFAULT_SWAP_RESERVE_MB;

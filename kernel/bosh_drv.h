@@ -19,6 +19,7 @@
 
 #include "bosh_backup.h"
 #include "bosh_fault.h"
+#include "bosh_lru.h"
 
 /* Upper bound of the MiB knobs: 1 TiB. */
 #define BOSH_KNOB_MB_MAX		SZ_1M
@@ -51,7 +52,7 @@ enum bosh_stat {
 	BOSH_STAT_PAGES_BACKED_UP,
 	BOSH_STAT_PAGES_PURGEABLE,
 	BOSH_STAT_PAGES_PURGEABLE_BACKED_UP,
-	BOSH_STAT_PAGES_EVICTABLE,
+	BOSH_STAT_PAGES_BACKUPABLE,
 	BOSH_STAT_PAGES_PINNED,
 	BOSH_STAT_PURGED_TOTAL,
 	BOSH_STAT_BACKED_UP_TOTAL,
@@ -79,8 +80,7 @@ enum bosh_stat {
  * @id: N in bosh.N
  * @store: the backup store (one shmem file)
  * @shrinker: the shrinker, named after the device
- * @lru_lock: protects @bos, the list of live BOs in shrink order
- * @bos: live BOs, least recently used first
+ * @lru: live BOs, least recently used first
  * @stats: counters, see &enum bosh_stat
  * @limits_lock: serialises @bytes_total and @pinned_pages against the caps
  * @bytes_total: bytes of all BOs, bounded by @max_bo_mb
@@ -104,8 +104,7 @@ struct bosh_device {
 	int id;
 	struct bosh_backup *store;
 	struct shrinker *shrinker;
-	spinlock_t lru_lock;	/* protects bos */
-	struct list_head bos;
+	struct bosh_lru lru;
 	atomic_long_t stats[BOSH_STAT_COUNT];
 	struct mutex limits_lock;	/* protects bytes_total and the caps */
 	u64 bytes_total;
@@ -126,24 +125,10 @@ struct bosh_device {
 };
 
 /**
- * struct bosh_lru_link - an entry of &bosh_device.bos: a BO or a cursor
- * @node: the list entry
- * @cursor: a walker's position marker, not a BO
- *
- * Walkers keep a cursor in the list instead of taking BOs off it, so a
- * concurrent walker (reclaim, evict, purge, debugfs objects) still sees
- * every BO.
- */
-struct bosh_lru_link {
-	struct list_head node;
-	bool cursor;
-};
-
-/**
  * struct bosh_bo - a buffer object
  * @base: the GEM object; its resv guards the slots and the counts below
  * @bdev: the device
- * @lru: entry in &bosh_device.bos, under &bosh_device.lru_lock
+ * @lru: entry in &bosh_device.lru
  * @put_work: drops a reference taken by reclaim, outside reclaim
  * @npages: number of slots
  * @slots: one &bosh_slot per page
@@ -159,7 +144,7 @@ struct bosh_lru_link {
  * @purged: the content was purged; the BO is dead
  * @id: device-unique number, for debugfs and tracepoints
  * @walk_seq: the last purge or evict walk that visited the BO, under
- *	&bosh_device.lru_lock
+ *	the LRU's lock
  */
 struct bosh_bo {
 	struct drm_gem_object base;
@@ -262,13 +247,25 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	       void __user *data);
 bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode);
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
-			   long nr_to_free, gfp_t gfp, int *err);
-void bosh_bo_touch(struct bosh_bo *bo);
+			   long nr_to_take, gfp_t gfp, int *err);
 bool bosh_bo_is_idle(struct bosh_bo *bo);
 void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
 int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible);
 void bosh_bo_unpin_locked(struct bosh_bo *bo);
 void bosh_bo_put_deferred(struct bosh_bo *bo);
+
+/* A use of @bo: the shrinker takes the BOs idle for longest first. */
+static inline void bosh_bo_touch(struct bosh_bo *bo)
+{
+	bosh_lru_touch(&bo->bdev->lru, &bo->lru);
+}
+
+/* bosh_lru.c */
+void bosh_lru_for_each_bo(struct bosh_device *bdev,
+			  void (*fn)(struct bosh_bo *bo, void *arg), void *arg);
+long bosh_lru_scan(struct bosh_device *bdev, enum bosh_shrink_mode mode,
+		   long nr_to_take, gfp_t gfp, long *examined, long *ram_freed);
+long bosh_lru_walk_waiting(struct bosh_device *bdev, enum bosh_shrink_mode mode);
 
 /* bosh_prime.c */
 int bosh_bo_attach_pin(struct drm_gem_object *obj);

@@ -13,9 +13,6 @@ void bosh_faults_init(struct bosh_faults *f)
 	static const struct fault_attr off = FAULT_ATTR_INITIALIZER;
 
 	f->alloc = off;
-	f->backup = off;
-	f->writeback = off;
-	f->restore = off;
 	f->restore_intr = off;
 #endif
 }
@@ -29,9 +26,6 @@ void bosh_faults_debugfs(struct bosh_faults *f, struct dentry *dir)
 {
 #ifdef CONFIG_FAULT_INJECTION_DEBUG_FS
 	fault_create_debugfs_attr("fail_alloc", dir, &f->alloc);
-	fault_create_debugfs_attr("fail_backup", dir, &f->backup);
-	fault_create_debugfs_attr("fail_writeback", dir, &f->writeback);
-	fault_create_debugfs_attr("fail_restore", dir, &f->restore);
 	fault_create_debugfs_attr("fail_restore_intr", dir, &f->restore_intr);
 #endif
 }

@@ -13,11 +13,8 @@
 struct dentry;
 
 /**
- * struct bosh_faults - a device's fault points
+ * struct bosh_faults - a device's fault points, besides its store's
  * @alloc: page allocation when populating or restoring
- * @backup: copy into the backup store
- * @writeback: push of a store page to swap
- * @restore: read back from the store
  * @restore_intr: an ioctl restore stops as if a signal arrived
  *
  * Without CONFIG_FAULT_INJECTION, struct fault_attr is empty and
@@ -25,9 +22,6 @@ struct dentry;
  */
 struct bosh_faults {
 	struct fault_attr alloc;
-	struct fault_attr backup;
-	struct fault_attr writeback;
-	struct fault_attr restore;
 	struct fault_attr restore_intr;
 };
 

@@ -89,6 +89,8 @@ static void bosh_pages_split_clears_every_order_test(struct kunit *test)
 static void bosh_backup_round_trip_test(struct kunit *test)
 {
 	struct bosh_backup *b = bosh_backup_create("bosh-kunit");
+	struct bosh_backup_batch batch;
+	struct bosh_backup_stats st;
 	struct page *src, *dst;
 	u32 seed = get_random_u32();
 	struct rnd_state rnd;
@@ -109,10 +111,12 @@ static void bosh_backup_round_trip_test(struct kunit *test)
 
 	base = bosh_backup_reserve(b, 4);
 	KUNIT_EXPECT_EQ(test, bosh_backup_reserve(b, 1), base + 4);
-	KUNIT_EXPECT_GE(test, bosh_backup_copy(b, base + 2, src, GFP_KERNEL,
-					       false, NULL, NULL), 0);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->stored), 1L);
-	KUNIT_EXPECT_EQ(test, bosh_backup_read(b, base + 2, dst, GFP_KERNEL, NULL), 0);
+	bosh_backup_start(&batch, b, false);
+	KUNIT_EXPECT_EQ(test, bosh_backup_copy(&batch, base + 2, src, GFP_KERNEL), 0);
+	KUNIT_EXPECT_EQ(test, bosh_backup_finish(&batch), 0UL);
+	bosh_backup_stats(b, &st);
+	KUNIT_EXPECT_EQ(test, st.stored, 1UL);
+	KUNIT_EXPECT_EQ(test, bosh_backup_read(b, base + 2, dst, GFP_KERNEL), 0);
 
 	s = kmap_local_page(src);
 	d = kmap_local_page(dst);
@@ -121,10 +125,11 @@ static void bosh_backup_round_trip_test(struct kunit *test)
 	kunmap_local(s);
 
 	/* The entry stays until dropped: a second read gives the same data. */
-	KUNIT_EXPECT_EQ(test, bosh_backup_read(b, base + 2, dst, GFP_KERNEL, NULL), 0);
+	KUNIT_EXPECT_EQ(test, bosh_backup_read(b, base + 2, dst, GFP_KERNEL), 0);
 	bosh_backup_drop(b, base + 2, 1);
-	KUNIT_EXPECT_EQ(test, atomic_long_read(&b->stored), 0L);
-	KUNIT_EXPECT_EQ(test, bosh_backup_unwritten(b), 0UL);
+	bosh_backup_stats(b, &st);
+	KUNIT_EXPECT_EQ(test, st.stored, 0UL);
+	KUNIT_EXPECT_EQ(test, st.unwritten, 0UL);
 
 	__free_page(src);
 	__free_page(dst);
