@@ -526,7 +526,7 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo,
 		n = j;
 		for (j = 0; j < n; j++) {
 			bo->slots[i + j] = bosh_slot_from_handle(bo->store_base + i + j);
-			__free_page(page + j);
+			bosh_pages_free(page + j);
 		}
 		return n;
 	}

@@ -11,6 +11,7 @@
 #include <uapi/drm/bosh_drm.h>
 
 #include "bosh_drv.h"
+#include "bosh_pages.h"
 
 static struct dentry *bosh_debugfs_root;
 
@@ -71,10 +72,17 @@ static void bosh_objects_show_bo(struct bosh_bo *bo, void *m)
 static int bosh_objects_show(struct seq_file *m, void *unused)
 {
 	seq_puts(m, "id size resident backed_up madv pinned busy\n");
-	bosh_lru_for_each_bo(m->private, bosh_objects_show_bo, m);
+	bosh_lru_visit_bos(m->private, m, bosh_objects_show_bo);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_objects);
+
+static int bosh_pages_held_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%ld\n", bosh_pages_held());
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bosh_pages_held);
 
 /* Parse an unsigned decimal in [min, max]; anything else is -EINVAL. */
 static int bosh_parse_ulong(const char __user *ubuf, size_t len,
@@ -264,6 +272,8 @@ void bosh_debugfs_fini(struct bosh_device *bdev)
 void bosh_debugfs_module_init(void)
 {
 	bosh_debugfs_root = debugfs_create_dir("bosh", NULL);
+	debugfs_create_file("pages_held", 0400, bosh_debugfs_root, NULL,
+			    &bosh_pages_held_fops);
 }
 
 /**

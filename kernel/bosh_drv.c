@@ -19,6 +19,7 @@
 #include <drm/drm_managed.h>
 
 #include "bosh_drv.h"
+#include "bosh_pages.h"
 
 #define BOSH_MAX_DEVICES	8
 
@@ -69,7 +70,14 @@ static const struct drm_driver bosh_drm_driver = {
 static void bosh_device_fini(struct drm_device *drm, void *unused)
 {
 	struct bosh_device *bdev = to_bosh_device(drm);
+	int i;
 
+	/* Every BO is gone: a gauge or byte count left over is a leak. */
+	for (i = 0; i < BOSH_STAT_NR_GAUGES; i++)
+		WARN(bosh_stat_read(bdev, i), "bosh.%d: gauge %d left at %ld\n",
+		     bdev->id, i, bosh_stat_read(bdev, i));
+	WARN(bdev->bytes_total, "bosh.%d: %llu BO bytes left counted\n",
+	     bdev->id, bdev->bytes_total);
 	bosh_shrinker_fini(bdev);
 	bosh_backup_destroy(bdev->store);
 	if (atomic_dec_and_test(&bosh_live_devices))
@@ -207,6 +215,7 @@ static void __exit bosh_exit(void)
 	bosh_unregister_devices();
 	platform_driver_unregister(&bosh_platform_driver);
 	wait_var_event(&bosh_live_devices, !atomic_read(&bosh_live_devices));
+	WARN(bosh_pages_held(), "bosh: %ld pages leaked\n", bosh_pages_held());
 	bosh_debugfs_module_exit();
 	destroy_workqueue(bosh_wq);
 }

@@ -74,6 +74,9 @@ enum bosh_stat {
 	BOSH_STAT_COUNT
 };
 
+/* The gauges, which are 0 when a device has no BO. */
+#define BOSH_STAT_NR_GAUGES	BOSH_STAT_PURGED_TOTAL
+
 /**
  * struct bosh_device - one virtual render device
  * @drm: the DRM device; its parent is platform device bosh.N
@@ -261,8 +264,8 @@ static inline void bosh_bo_touch(struct bosh_bo *bo)
 }
 
 /* bosh_lru.c */
-void bosh_lru_for_each_bo(struct bosh_device *bdev,
-			  void (*fn)(struct bosh_bo *bo, void *arg), void *arg);
+void bosh_lru_visit_bos(struct bosh_device *bdev, void *arg,
+			void (*fn)(struct bosh_bo *bo, void *arg));
 long bosh_lru_scan(struct bosh_device *bdev, enum bosh_shrink_mode mode,
 		   long nr_to_take, gfp_t gfp, long *examined, long *ram_freed);
 long bosh_lru_walk_waiting(struct bosh_device *bdev, enum bosh_shrink_mode mode);

@@ -79,20 +79,21 @@ static struct bosh_bo *bosh_lru_next(struct bosh_lru *lru,
 }
 
 /**
- * bosh_lru_for_each_bo() - call @fn on every BO, in LRU order
+ * bosh_lru_visit_bos() - call @fn on every BO, in LRU order
  * @bdev: the device
- * @fn: called under the LRU's lock, so it must not sleep
  * @arg: passed to @fn
+ * @fn: called under the LRU's lock, so it must not sleep
  */
-void bosh_lru_for_each_bo(struct bosh_device *bdev,
-			  void (*fn)(struct bosh_bo *bo, void *arg), void *arg)
+void bosh_lru_visit_bos(struct bosh_device *bdev, void *arg,
+			void (*fn)(struct bosh_bo *bo, void *arg))
 {
 	struct bosh_lru_link *l;
 
 	spin_lock(&bdev->lru.lock);
-	list_for_each_entry(l, &bdev->lru.list, node)
+	list_for_each_entry(l, &bdev->lru.list, node) {
 		if (!l->cursor)
 			fn(container_of(l, struct bosh_bo, lru), arg);
+	}
 	spin_unlock(&bdev->lru.lock);
 }
 

@@ -10,6 +10,12 @@
 
 #include "bosh_pages.h"
 
+/*
+ * Pages bosh holds from the page allocator, all devices together: an
+ * account of its own, since kmemleak does not track the page allocator.
+ */
+static atomic_long_t bosh_pages_held_count = ATOMIC_LONG_INIT(0);
+
 /**
  * bosh_pages_alloc() - allocate a chunk of at most 2^@max_order pages
  * @max_order: the largest order wanted
@@ -43,6 +49,7 @@ noinline struct page *bosh_pages_alloc(unsigned int max_order, bool zero,
 		page = alloc_pages(g, order);
 		if (page) {
 			set_page_private(page, order);
+			atomic_long_add(1L << order, &bosh_pages_held_count);
 			return page;
 		}
 		if (!order)
@@ -60,7 +67,18 @@ void bosh_pages_free(struct page *page)
 	unsigned int order = bosh_page_order(page);
 
 	set_page_private(page, 0);
+	atomic_long_sub(1L << order, &bosh_pages_held_count);
 	__free_pages(page, order);
+}
+
+/**
+ * bosh_pages_held() - pages allocated by bosh_pages_alloc() and not freed
+ *
+ * Return: the count, for the leak check at unload and debugfs.
+ */
+long bosh_pages_held(void)
+{
+	return atomic_long_read(&bosh_pages_held_count);
 }
 
 /**
@@ -68,7 +86,7 @@ void bosh_pages_free(struct page *page)
  * @page: the chunk's first page
  *
  * Used when only part of a chunk could be backed up: the rest stays
- * resident page by page.
+ * resident page by page, each freed with bosh_pages_free().
  */
 void bosh_pages_split(struct page *page)
 {

@@ -21,5 +21,6 @@ static inline unsigned int bosh_page_order(struct page *page)
 
 void bosh_pages_free(struct page *page);
 void bosh_pages_split(struct page *page);
+long bosh_pages_held(void);
 
 #endif /* _BOSH_PAGES_H_ */

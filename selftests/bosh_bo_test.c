@@ -1411,7 +1411,7 @@ TEST_F(bo, gauges_equal_the_sum_of_bo_info)
 	enum { NBOS = 6 };
 	uint64_t pages[NBOS] = { 8, 16, 32, 64, 4, 12 };
 	long resident = 0, backed = 0, total = 0, pinned = 0, purgeable = 0;
-	long purgeable_bu = 0;
+	long purgeable_bu = 0, backupable = 0, held;
 	static char buf[32 * BOSH_PAGE];
 	struct drm_bosh_bo_info info;
 	uint32_t h[NBOS];
@@ -1441,6 +1441,8 @@ TEST_F(bo, gauges_equal_the_sum_of_bo_info)
 			pinned += info.size / BOSH_PAGE;
 		else if ((info.flags & BOSH_BO_DONTNEED) && !(info.flags & BOSH_BO_PURGED))
 			purgeable += info.resident, purgeable_bu += info.backed_up;
+		else if (!(info.flags & BOSH_BO_PURGED))
+			backupable += info.resident;
 	}
 	EXPECT_EQ(NBOS, bosh_stat(0, "bos"));
 	EXPECT_EQ(total, bosh_stat(0, "pages_total"));
@@ -1450,12 +1452,18 @@ TEST_F(bo, gauges_equal_the_sum_of_bo_info)
 	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
 	EXPECT_EQ(purgeable, bosh_stat(0, "pages_purgeable"));
 	EXPECT_EQ(purgeable_bu, bosh_stat(0, "pages_purgeable_backed_up"));
+	EXPECT_EQ(backupable, bosh_stat(0, "pages_backupable"));
+	/* The module's own page account, independent of the gauges. */
+	held = bosh_pages_held();
+	EXPECT_EQ(bosh_stat_all_devices("pages_resident"), held);
 	/* Spot values, so that the sums cannot agree by being wrong alike. */
 	EXPECT_EQ((long)(pages[3] / 2 + pages[1] + pages[4]), resident);
 	EXPECT_EQ((long)(pages[2] + pages[3] - pages[3] / 2), backed);
 	for (i = 0; i < NBOS; i++)
 		EXPECT_EQ(0, bosh_close_bo(self->fd, h[i]));
 	EXPECT_EQ(0, bosh_stat(0, "store_pages"));
+	/* Every page of these BOs went back to the allocator. */
+	EXPECT_EQ(held - resident, bosh_pages_held());
 }
 
 /*

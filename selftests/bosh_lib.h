@@ -251,6 +251,31 @@ static inline long bosh_stat(int dev, const char *key)
 	return found;
 }
 
+/* Sum of one stat over every device present. */
+static inline long bosh_stat_all_devices(const char *key)
+{
+	long sum = 0, v;
+	int dev;
+
+	for (dev = 0; (v = bosh_stat(dev, key)) >= 0; dev++)
+		sum += v;
+	return sum;
+}
+
+/* Pages the module holds from the page allocator, all devices; -1 if missing. */
+static inline long bosh_pages_held(void)
+{
+	long v = -1;
+	FILE *f = fopen(BOSH_DEBUGFS "/pages_held", "re");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /* One "key value" or "Key: value kB" line of a /proc file; -1 when missing. */
 static inline long bosh_proc_value(const char *file, const char *key)
 {
