@@ -282,6 +282,15 @@ static inline long bosh_vmstat(const char *key)
 	return bosh_proc_value("/proc/vmstat", key);
 }
 
+/* CLOCK_MONOTONIC in seconds. */
+static inline double bosh_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* The seed of this run: $BOSH_SEED, else the time; always printed. */
 static inline uint64_t bosh_seed(void)
 {
