@@ -333,13 +333,20 @@ static inline void bosh_pattern_page(void *dst, uint64_t seed, uint32_t bo,
 	}
 }
 
-static inline void bosh_pattern_fill(void *dst, uint64_t npages, uint64_t seed,
-				     uint32_t bo, uint32_t gen)
+/* Fill @npages pages, the first being page @first of the BO. */
+static inline void bosh_pattern_fill_at(void *dst, uint64_t first, uint64_t npages,
+					uint64_t seed, uint32_t bo, uint32_t gen)
 {
 	uint64_t i;
 
 	for (i = 0; i < npages; i++)
-		bosh_pattern_page((char *)dst + i * BOSH_PAGE, seed, bo, i, gen);
+		bosh_pattern_page((char *)dst + i * BOSH_PAGE, seed, bo, first + i, gen);
+}
+
+static inline void bosh_pattern_fill(void *dst, uint64_t npages, uint64_t seed,
+				     uint32_t bo, uint32_t gen)
+{
+	bosh_pattern_fill_at(dst, 0, npages, seed, bo, gen);
 }
 
 /*
