@@ -119,6 +119,8 @@ struct fz_bo *fz_pick(void);
 void fz_forget(struct fz_bo *b);
 bool fz_read_may_fail(struct fz_bo *b, int err);
 void fz_check_restore_result(struct fz_bo *b, int err, const char *what);
+void fz_check_read(struct fz_bo *b, int err, uint64_t off, uint64_t len,
+		   const char *buf, const char *how);
 void fz_verify_pages(struct fz_bo *b, uint64_t p, uint64_t npages, const char *how);
 void fz_mark_purged(void);
 

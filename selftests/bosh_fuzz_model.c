@@ -258,6 +258,18 @@ void fz_check_restore_result(struct fz_bo *b, int err, const char *what)
 		fz_fail("%s failed: %s", what, strerror(err));
 }
 
+/*
+ * Judge a read of @len bytes at @off of @b into @buf that returned @err:
+ * a purged BO must give ENODATA, a retained one its content.
+ */
+void fz_check_read(struct fz_bo *b, int err, uint64_t off, uint64_t len,
+		   const char *buf, const char *how)
+{
+	fz_check_restore_result(b, err, how);
+	if (!err)
+		fz_check_range(b, off, len, buf, how);
+}
+
 /* Read @npages pages at @p through BO_RW and check them. */
 void fz_verify_pages(struct fz_bo *b, uint64_t p, uint64_t npages, const char *how)
 {
@@ -272,15 +284,7 @@ void fz_verify_pages(struct fz_bo *b, uint64_t p, uint64_t npages, const char *h
 		fz_fail("out of memory");
 	fz_log_more(" | verify h%u p%" PRIu64 "+%" PRIu64, b->handle, p, npages);
 	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
-	if (!err) {
-		if (b->dead)
-			fz_fail("read of a purged BO succeeded");
-		fz_check_range(b, p * BOSH_PAGE, npages * BOSH_PAGE, buf, how);
-	} else if (b->dead) {
-		fz_expect("read of a purged BO", err, ENODATA);
-	} else if (!fz_read_may_fail(b, err)) {
-		fz_fail("verify read failed: %s", strerror(err));
-	}
+	fz_check_read(b, err, p * BOSH_PAGE, npages * BOSH_PAGE, buf, how);
 	free(buf);
 }
 

@@ -305,15 +305,7 @@ void op_rw_read(void)
 	rw.data = (uintptr_t)buf;
 	fz_log_more("h%u off 0x%" PRIx64 " len 0x%" PRIx64, b->handle, off, len);
 	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
-	if (!err) {
-		if (b->dead)
-			fz_fail("read of a purged BO succeeded");
-		fz_check_range(b, off, len, buf, "BO_RW read");
-	} else if (b->dead) {
-		fz_expect("read of a purged BO", err, ENODATA);
-	} else if (!fz_read_may_fail(b, err)) {
-		fz_fail("read failed: %s", strerror(err));
-	}
+	fz_check_read(b, err, off, len, buf, "BO_RW read");
 	free(buf);
 }
 
