@@ -307,6 +307,15 @@ static inline long bosh_vmstat(const char *key)
 	return bosh_proc_value("/proc/vmstat", key);
 }
 
+/* CLOCK_MONOTONIC in seconds. */
+static inline double bosh_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 /* The seed of this run: $BOSH_SEED, else the time; always printed. */
 static inline uint64_t bosh_seed(void)
 {
@@ -349,13 +358,20 @@ static inline void bosh_pattern_page(void *dst, uint64_t seed, uint32_t bo,
 	}
 }
 
-static inline void bosh_pattern_fill(void *dst, uint64_t npages, uint64_t seed,
-				     uint32_t bo, uint32_t gen)
+/* Fill @npages pages, the first being page @first of the BO. */
+static inline void bosh_pattern_fill_at(void *dst, uint64_t first, uint64_t npages,
+					uint64_t seed, uint32_t bo, uint32_t gen)
 {
 	uint64_t i;
 
 	for (i = 0; i < npages; i++)
-		bosh_pattern_page((char *)dst + i * BOSH_PAGE, seed, bo, i, gen);
+		bosh_pattern_page((char *)dst + i * BOSH_PAGE, seed, bo, first + i, gen);
+}
+
+static inline void bosh_pattern_fill(void *dst, uint64_t npages, uint64_t seed,
+				     uint32_t bo, uint32_t gen)
+{
+	bosh_pattern_fill_at(dst, 0, npages, seed, bo, gen);
 }
 
 /*

@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bosh_fuzz's operations on BOs: create, close, mmap and touch, BO_RW
+ * (through plain buffers and through another BO's mapping), VALIDATE,
+ * MADVISE, PIN, BUSY, INFO, unknown ioctls, fork with mappings and the
+ * debugfs shrink, purge and evict triggers. Each draws all its choices
+ * first, then checks the kernel's answer against the model.
+ */
+#define _GNU_SOURCE
+#include "bosh_fuzz.h"
+
+static uint64_t fz_draw_npages(void)
+{
+	uint64_t r = rnd(100);
+
+	if (r < 70)
+		return rnd_range(1, 16);
+	if (r < 98)
+		return rnd_range(17, 128);
+	return rnd_range(129, FZ_MAXPAGES);
+}
+
+void op_create(void)
+{
+	struct fz_bo *b = &fz.bo[rnd(FZ_SLOTS)];
+	uint64_t npages = fz_draw_npages(), cap;
+	struct drm_bosh_bo_create c = { .size = npages * BOSH_PAGE };
+	uint64_t i;
+	int err;
+
+	fz_log("create slot %ld pages %" PRIu64, (long)(b - fz.bo), npages);
+	if (b->used)
+		return;
+	err = fz_ioctl(OP_CREATE, fz.fd, DRM_IOCTL_BOSH_BO_CREATE, &c);
+	cap = (uint64_t)fz.max_bo_mb << 20;
+	if (err == ENOSPC) {
+		/* Under the cap, only another user's BOs could explain it. */
+		if (!fz.stress && fz.base_bytes + fz_bytes_live() + c.size <= cap)
+			fz_fail("create refused with ENOSPC under max_bo_mb %ld (live %" PRIu64 ")",
+				fz.max_bo_mb, fz_bytes_live());
+		return;
+	}
+	if (err == ENOMEM && fz_injecting())
+		return;
+	fz_expect("create", err, 0);
+	if (!fz.stress && fz.base_bytes + fz_bytes_live() + c.size > cap)
+		fz_fail("create of %" PRIu64 " bytes succeeded past max_bo_mb %ld (live %" PRIu64 ")",
+			(uint64_t)c.size, fz.max_bo_mb, fz_bytes_live());
+	b->used = true;
+	b->handle = c.handle;
+	b->serial = ++fz.next_serial;
+	b->npages = npages;
+	b->dmabuf = -1;
+	b->pages = calloc(npages, sizeof(*b->pages));
+	if (!b->pages)
+		fz_fail("out of memory");
+	for (i = 0; i < npages; i++)
+		fz_page_set(&b->pages[i], (struct fz_key){ 0 });
+	fz_log_more(" h%u", c.handle);
+}
+
+void op_create_bad(void)
+{
+	struct drm_bosh_bo_create c = { .size = BOSH_PAGE };
+	uint64_t kind = rnd(5);
+	int want = EINVAL, err;
+
+	switch (kind) {
+	case 0: c.size = 0; break;
+	case 1: c.size = rnd_range(1, BOSH_PAGE - 1) + BOSH_PAGE * rnd(4); break;
+	case 2: c.flags = 1u << rnd(32); break;
+	case 3: c.size = ~0ULL & ~(BOSH_PAGE - 1); want = ENOSPC; break;
+	default: c.size = (uint64_t)(fz.max_bo_mb + 1) << 20; want = ENOSPC; break;
+	}
+	fz_log("create-bad kind %" PRIu64 " size 0x%llx flags 0x%x", kind,
+	       (unsigned long long)c.size, c.flags);
+	err = fz_ioctl(OP_CREATE, fz.fd, DRM_IOCTL_BOSH_BO_CREATE, &c);
+	if (!err) {
+		struct drm_gem_close cl = { .handle = c.handle };
+
+		ioctl(fz.fd, DRM_IOCTL_GEM_CLOSE, &cl);
+		fz_fail("invalid create succeeded");
+	}
+	fz_expect("invalid create", err, want);
+}
+
+void op_close(void)
+{
+	struct fz_bo *b = fz_pick();
+	bool touch_after = rnd(2);
+	struct drm_gem_close c;
+	int err;
+
+	fz_log("close %s", b ? "" : "(empty)");
+	if (!b)
+		return;
+	fz_log_more("h%u%s", b->handle, b->map && touch_after ? " then touch map" : "");
+	c.handle = b->handle;
+	c.pad = 0;
+	err = fz_ioctl(OP_CLOSE, fz.fd, DRM_IOCTL_GEM_CLOSE, &c);
+	fz_expect("close", err, 0);
+	/* The mapping keeps the object alive after its handle is gone. */
+	if (b->map && touch_after && !b->maybe_purged && !b->dead && !fz_injecting()) {
+		fz_jmp_armed = 1;
+		if (sigsetjmp(fz_jmp, 1)) {
+			fz_jmp_armed = 0;
+			fz_fail("SIGBUS reading a closed BO's mapping");
+		}
+		fz_check_range(b, 0, BOSH_PAGE, b->map, "mmap after close");
+		fz_jmp_armed = 0;
+	}
+	fz_forget(b);
+}
+
+void op_close_bad(void)
+{
+	struct drm_gem_close c = { .handle = fz_bad_handle() };
+
+	fz_log("close-bad h%u", c.handle);
+	fz_expect("close of a bad handle",
+		  fz_ioctl(OP_CLOSE, fz.fd, DRM_IOCTL_GEM_CLOSE, &c), EINVAL);
+}
+
+void op_mmap(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t kind = rnd(8);
+	struct drm_bosh_bo_mmap_offset o = { 0 };
+	size_t len;
+	void *p;
+	int err;
+
+	fz_log("mmap kind %" PRIu64 " %s", kind, b ? "" : "(empty)");
+	if (!b)
+		return;
+	o.handle = b->handle;
+	if (kind == 0)
+		o.pad = 1;
+	err = fz_ioctl(OP_MMAP_OFFSET, fz.fd, DRM_IOCTL_BOSH_BO_MMAP_OFFSET, &o);
+	if (kind == 0) {
+		fz_expect("mmap_offset with pad", err, EINVAL);
+		return;
+	}
+	if (err == ENOMEM && fz_injecting())
+		return;
+	fz_expect("mmap_offset", err, 0);
+	len = b->npages * BOSH_PAGE;
+	if (kind == 1 || kind == 2) {
+		/* Private mappings and mappings past the end are refused. */
+		p = mmap(NULL, kind == 1 ? len : len + BOSH_PAGE, PROT_READ | PROT_WRITE,
+			 kind == 1 ? MAP_PRIVATE : MAP_SHARED, fz.fd, o.offset);
+		fz_log_more(" %s mmap -> %s", kind == 1 ? "private" : "oversized",
+			    p == MAP_FAILED ? strerror(errno) : "mapped");
+		if (p != MAP_FAILED) {
+			munmap(p, kind == 1 ? len : len + BOSH_PAGE);
+			fz_fail("%s mmap succeeded", kind == 1 ? "MAP_PRIVATE" : "oversized");
+		}
+		if (errno != EINVAL)
+			fz_fail("bad mmap failed with %s, want EINVAL", strerror(errno));
+		return;
+	}
+	if (b->map)
+		return;
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fz.fd, o.offset);
+	fz_log_more(" mmap -> %s", p == MAP_FAILED ? strerror(errno) : "mapped");
+	if (p == MAP_FAILED) {
+		if (errno == ENOMEM && fz_injecting())
+			return;
+		fz_fail("mmap failed: %s", strerror(errno));
+	}
+	b->map = p;
+}
+
+void op_munmap(void)
+{
+	struct fz_bo *b = fz_pick();
+
+	fz_log("munmap %s", b && b->map ? "" : "(none)");
+	if (!b || !b->map)
+		return;
+	munmap(b->map, b->npages * BOSH_PAGE);
+	b->map = NULL;
+}
+
+/*
+ * Touch one page through the mapping: check it, or write a new
+ * generation. A purged BO, or a restore failing under injection, gives
+ * SIGBUS.
+ */
+void op_touch(void)
+{
+	struct fz_bo *b = fz_pick();
+	bool write = rnd(2);
+	uint64_t p = rnd(FZ_MAXPAGES);
+	static char buf[BOSH_PAGE];
+	struct fz_key k;
+
+	fz_log("touch %s %s", write ? "write" : "read", b && b->map ? "" : "(unmapped)");
+	if (!b || !b->map)
+		return;
+	p %= b->npages;
+	k = fz_new_key(b, p, ++b->gen);
+	fz_log_more("h%u p%" PRIu64, b->handle, p);
+	if (write)
+		fz_key_fill(&k, buf);
+	fz_jmp_armed = 1;
+	if (sigsetjmp(fz_jmp, 1)) {
+		fz_jmp_armed = 0;
+		fz_log_more(" -> SIGBUS");
+		if (!b->maybe_purged && !b->dead && !fz_injecting())
+			fz_fail("SIGBUS touching a retained BO");
+		if (write)
+			fz_page_add(&b->pages[p], k);
+		return;
+	}
+	if (write) {
+		memcpy(b->map + p * BOSH_PAGE, buf, BOSH_PAGE);
+	} else {
+		memcpy(buf, b->map + p * BOSH_PAGE, BOSH_PAGE);
+	}
+	fz_jmp_armed = 0;
+	fz_log_more(" -> ok");
+	if (b->dead)
+		fz_fail("touching a purged BO did not SIGBUS");
+	if (write)
+		fz_page_set(&b->pages[p], k);
+	else
+		fz_check_range(b, p * BOSH_PAGE, BOSH_PAGE, buf, "mmap read");
+}
+
+/* A write of whole pages [p, p+n) with a new generation. */
+void op_rw_write(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t p = rnd(FZ_MAXPAGES), n = rnd_range(1, 8), i;
+	struct drm_bosh_bo_rw rw = { .op = BOSH_RW_WRITE };
+	uint32_t gen;
+	char *buf;
+	int err;
+
+	fz_log("rw-write %s", b ? "" : "(empty)");
+	if (!b)
+		return;
+	p %= b->npages;
+	if (n > b->npages - p)
+		n = b->npages - p;
+	gen = ++b->gen;
+	buf = malloc(n * BOSH_PAGE);
+	if (!buf)
+		fz_fail("out of memory");
+	for (i = 0; i < n; i++) {
+		struct fz_key k = fz_new_key(b, p + i, gen);
+
+		fz_key_fill(&k, buf + i * BOSH_PAGE);
+	}
+	rw.handle = b->handle;
+	rw.offset = p * BOSH_PAGE;
+	rw.size = n * BOSH_PAGE;
+	rw.data = (uintptr_t)buf;
+	fz_log_more("h%u p%" PRIu64 "+%" PRIu64 " gen %u", b->handle, p, n, gen);
+	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
+	free(buf);
+	if (!err) {
+		if (b->dead)
+			fz_fail("write to a purged BO succeeded");
+		for (i = 0; i < n; i++)
+			fz_page_set(&b->pages[p + i], fz_new_key(b, p + i, gen));
+		/* Negative control: a model that is wrong must be caught. */
+		if (getenv("BOSH_FUZZ_NEGATIVE"))
+			fz_page_set(&b->pages[p], fz_new_key(b, p, gen + 1));
+		return;
+	}
+	if (b->dead) {
+		fz_expect("write to a purged BO", err, ENODATA);
+		return;
+	}
+	if (!fz_read_may_fail(b, err))
+		fz_fail("write failed: %s", strerror(err));
+	/* Pages written before the failure stay written. */
+	for (i = 0; i < n; i++)
+		fz_page_add(&b->pages[p + i], fz_new_key(b, p + i, gen));
+}
+
+/* A read of an arbitrary byte range, checked against the model. */
+void op_rw_read(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t off = rnd(FZ_MAXPAGES * BOSH_PAGE), len = rnd_range(1, 4 * BOSH_PAGE);
+	struct drm_bosh_bo_rw rw = { .op = BOSH_RW_READ };
+	char *buf;
+	int err;
+
+	fz_log("rw-read %s", b ? "" : "(empty)");
+	if (!b)
+		return;
+	off %= b->npages * BOSH_PAGE;
+	if (len > b->npages * BOSH_PAGE - off)
+		len = b->npages * BOSH_PAGE - off;
+	buf = malloc(len);
+	if (!buf)
+		fz_fail("out of memory");
+	rw.handle = b->handle;
+	rw.offset = off;
+	rw.size = len;
+	rw.data = (uintptr_t)buf;
+	fz_log_more("h%u off 0x%" PRIx64 " len 0x%" PRIx64, b->handle, off, len);
+	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
+	fz_check_read(b, err, off, len, buf, "BO_RW read");
+	free(buf);
+}
+
+/* Invalid BO_RW: each changes nothing and gets its errno. */
+void op_rw_bad(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t kind = rnd(7);
+	static char buf[2 * BOSH_PAGE];
+	struct drm_bosh_bo_rw rw = { .op = BOSH_RW_READ, .size = BOSH_PAGE };
+	static const char ro[BOSH_PAGE] __attribute__((aligned(4096)));
+	int want = EINVAL, err;
+
+	rw.op = rnd(2);
+	fz_log("rw-bad kind %" PRIu64 " op %u %s", kind, rw.op, b ? "" : "(empty)");
+	if (!b)
+		return;
+	rw.handle = b->handle;
+	rw.data = (uintptr_t)buf;
+	switch (kind) {
+	case 0: rw.op = 2 + rnd(1000); break;
+	case 1: rw.handle = fz_bad_handle(); want = ENOENT; break;
+	case 2: rw.offset = b->npages * BOSH_PAGE - rnd(BOSH_PAGE); break;
+	case 3: rw.offset = ~0ULL - rnd(BOSH_PAGE); break;
+	case 4: rw.data = rnd(2) ? 0 : 0xffffffff80000000ULL; want = EFAULT; break;
+	case 5:
+		/* Reading into read-only memory faults before anything changes. */
+		rw.op = BOSH_RW_READ;
+		rw.data = (uintptr_t)ro;
+		want = EFAULT;
+		break;
+	default: rw.size = ~0ULL - rnd(BOSH_PAGE); break;
+	}
+	fz_log_more(" h%u off 0x%llx data 0x%llx", rw.handle,
+		    (unsigned long long)rw.offset, (unsigned long long)rw.data);
+	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
+	if (want == EFAULT && b->dead && err == ENODATA)
+		return;
+	fz_expect("invalid BO_RW", err, want);
+}
+
+/*
+ * BO_RW whose user buffer is another BO's mapping: the copy faults that
+ * BO in while bosh holds (or has just dropped) the target's lock, which
+ * is where mmap_lock against dma_resv ordering shows.
+ */
+void op_rw_map(void)
+{
+	struct fz_bo *t = fz_pick(), *m = fz_pick();
+	bool write = rnd(2);
+	uint64_t tp = rnd(FZ_MAXPAGES), mp = rnd(FZ_MAXPAGES), n = rnd_range(1, 8), i;
+	struct drm_bosh_bo_rw rw = { .op = write ? BOSH_RW_WRITE : BOSH_RW_READ };
+	struct fz_bo *src, *dst;
+	uint64_t sp, dp;
+	int err;
+
+	fz_log("rw-map %s", write ? "write" : "read");
+	if (!t || !m || t == m || !m->map)
+		return;
+	tp %= t->npages;
+	mp %= m->npages;
+	n = n > t->npages - tp ? t->npages - tp : n;
+	n = n > m->npages - mp ? m->npages - mp : n;
+	rw.handle = t->handle;
+	rw.offset = tp * BOSH_PAGE;
+	rw.size = n * BOSH_PAGE;
+	rw.data = (uintptr_t)(m->map + mp * BOSH_PAGE);
+	fz_log_more(" h%u p%" PRIu64 " <-> map h%u p%" PRIu64 " n %" PRIu64,
+		    t->handle, tp, m->handle, mp, n);
+	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
+	src = write ? m : t;
+	dst = write ? t : m;
+	sp = write ? mp : tp;
+	dp = write ? tp : mp;
+	if (!err) {
+		if (t->dead || m->dead)
+			fz_fail("copy with a purged BO succeeded");
+		for (i = 0; i < n; i++) {
+			struct fz_page *s = &src->pages[sp + i];
+
+			dst->pages[dp + i] = *s;
+		}
+		return;
+	}
+	if (t->dead && err == ENODATA)
+		return;
+	if (!(err == EFAULT && (m->maybe_purged || m->dead || fz_injecting())) &&
+	    !fz_read_may_fail(t, err))
+		fz_fail("copy through a mapping failed: %s", strerror(err));
+	for (i = 0; i < n; i++) {
+		struct fz_page *s = &src->pages[sp + i], *d = &dst->pages[dp + i];
+		int j;
+
+		if (s->unknown)
+			d->unknown = true;
+		for (j = 0; j < s->n; j++)
+			fz_page_add(d, s->k[j]);
+	}
+}
+
+/* VALIDATE, PIN, and their signal-interrupted forms. */
+int fz_validate(struct fz_bo *b, uint32_t flags)
+{
+	struct drm_bosh_bo_validate v = { .handle = b->handle, .flags = flags };
+
+	return fz_ioctl(OP_VALIDATE, fz.fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v);
+}
+
+void op_validate(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t kind = rnd(8);
+
+	fz_log("validate kind %" PRIu64 " %s", kind, b ? "" : "(empty)");
+	if (!b)
+		return;
+	fz_log_more("h%u", b->handle);
+	if (kind == 0) {
+		fz_expect("validate with flags", fz_validate(b, 1u << rnd(32)), EINVAL);
+		return;
+	}
+	if (kind == 1) {
+		struct drm_bosh_bo_validate v = { .handle = fz_bad_handle() };
+
+		fz_expect("validate of a bad handle",
+			  fz_ioctl(OP_VALIDATE, fz.fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v),
+			  ENOENT);
+		return;
+	}
+	fz_check_restore_result(b, fz_validate(b, 0), "validate");
+}
+
+void op_madvise(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t kind = rnd(10);
+	struct drm_bosh_bo_madvise m = { 0 };
+	int err;
+
+	fz_log("madvise kind %" PRIu64 " %s", kind, b ? "" : "(empty)");
+	if (!b)
+		return;
+	m.handle = b->handle;
+	m.madv = kind < 5 ? BOSH_MADV_DONTNEED : BOSH_MADV_WILLNEED;
+	if (kind == 8)
+		m.madv = 2 + rnd(100);
+	if (kind == 9)
+		m.pad = 1;
+	if (kind == 7)
+		m.handle = fz_bad_handle();
+	fz_log_more("h%u madv %u", m.handle, m.madv);
+	err = fz_ioctl(OP_MADVISE, fz.fd, DRM_IOCTL_BOSH_BO_MADVISE, &m);
+	if (kind >= 7) {
+		fz_expect("invalid madvise", err, kind == 7 ? ENOENT : EINVAL);
+		return;
+	}
+	fz_expect("madvise", err, 0);
+	fz_log_more(" retained %u", m.retained);
+	if (m.retained > 1)
+		fz_fail("madvise retained %u", m.retained);
+	if (!m.retained) {
+		if (!b->maybe_purged && !b->dead)
+			fz_fail("madvise says purged, but the BO was never DONTNEED while unpinned");
+		b->dead = true;
+		return;
+	}
+	if (b->dead)
+		fz_fail("madvise says retained, but the BO was seen purged");
+	b->madv = m.madv;
+	if (m.madv == BOSH_MADV_WILLNEED)
+		b->maybe_purged = false;
+	else if (!b->pins)
+		b->maybe_purged = true;
+}
+
+void op_pin(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t kind = rnd(10);
+	struct drm_bosh_bo_pin p = { 0 };
+	int err;
+
+	fz_log("pin kind %" PRIu64 " %s", kind, b ? "" : "(empty)");
+	if (!b)
+		return;
+	p.handle = kind == 8 ? fz_bad_handle() : b->handle;
+	p.op = kind < 4 ? BOSH_PIN : BOSH_UNPIN;
+	if (kind == 9)
+		p.op = 2 + rnd(100);
+	fz_log_more("h%u op %u pins %u", p.handle, p.op, b->pins);
+	err = fz_ioctl(OP_PIN, fz.fd, DRM_IOCTL_BOSH_BO_PIN, &p);
+	if (kind >= 8) {
+		if (kind == 8 && err == ENOENT)
+			return;
+		fz_expect("invalid pin", err, kind == 8 ? ENOENT : EINVAL);
+		return;
+	}
+	if (p.op == BOSH_UNPIN) {
+		fz_expect("unpin", err, b->pins ? 0 : EINVAL);
+		if (!err && !--b->pins && b->madv == BOSH_MADV_DONTNEED)
+			b->maybe_purged = true;
+		return;
+	}
+	if (fz_pin_over_cap(b)) {
+		/* Over the cap; a purged BO may be refused first. */
+		if (err == ENODATA && b->maybe_purged) {
+			b->dead = true;
+			return;
+		}
+		if (!fz.stress)
+			fz_expect("pin past max_pinned_mb", err, ENOSPC);
+		return;
+	}
+	if (err == ENOSPC && !fz.stress)
+		fz_fail("pin refused with ENOSPC under max_pinned_mb %ld", fz.max_pinned_mb);
+	if (err == ENOSPC)
+		return;	/* other workers' pins */
+	fz_check_restore_result(b, err, "pin");
+	if (!err)
+		b->pins++;
+}
+
+void op_busy(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t kind = rnd(8), usecs = rnd_range(1, 3000);
+	struct drm_bosh_bo_busy bb = { 0 };
+	int want = EINVAL, err;
+
+	fz_log("busy kind %" PRIu64 " %s", kind, b ? "" : "(empty)");
+	if (!b)
+		return;
+	bb.handle = b->handle;
+	bb.usecs = usecs;
+	switch (kind) {
+	case 0: bb.usecs = 0; break;
+	case 1: bb.usecs = BOSH_BUSY_MAX_US + 1 + rnd(1ULL << 40); break;
+	case 2: bb.flags = 1u << rnd(32); break;
+	case 3: bb.handle = fz_bad_handle(); want = ENOENT; break;
+	default: want = 0; break;
+	}
+	fz_log_more("h%u usecs %llu", bb.handle, (unsigned long long)bb.usecs);
+	err = fz_ioctl(OP_BUSY, fz.fd, DRM_IOCTL_BOSH_BO_BUSY, &bb);
+	if (!want && err == ENOMEM && fz_injecting())
+		return;
+	/* BOSH_BUSY_MAX_FENCES short fences may still be pending. */
+	if (!want && err == EBUSY)
+		return;
+	fz_expect("busy", err, want);
+}
+
+void op_info(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t kind = rnd(10);
+	struct drm_bosh_bo_info i = { 0 };
+	int err;
+
+	fz_log("info kind %" PRIu64 " %s", kind, b ? "" : "(empty)");
+	if (!b)
+		return;
+	i.handle = kind == 0 ? fz_bad_handle() : b->handle;
+	if (kind == 1)
+		i.pad = 1 + rnd(1000);
+	err = fz_ioctl(OP_INFO, fz.fd, DRM_IOCTL_BOSH_BO_INFO, &i);
+	if (kind < 2) {
+		fz_expect("invalid info", err, kind == 0 ? ENOENT : EINVAL);
+		return;
+	}
+	fz_expect("info", err, 0);
+	fz_log_more(" flags 0x%x res %llu bu %llu", i.flags,
+		    (unsigned long long)i.resident, (unsigned long long)i.backed_up);
+	if (i.size != b->npages * BOSH_PAGE)
+		fz_fail("info size %llu, want %llu", (unsigned long long)i.size,
+			(unsigned long long)(b->npages * BOSH_PAGE));
+	if (i.resident + i.backed_up > b->npages)
+		fz_fail("info resident %llu + backed up %llu > %llu pages",
+			(unsigned long long)i.resident, (unsigned long long)i.backed_up,
+			(unsigned long long)b->npages);
+	if (!!(i.flags & BOSH_BO_DONTNEED) != (b->madv == BOSH_MADV_DONTNEED))
+		fz_fail("info DONTNEED flag disagrees with madvise %u", b->madv);
+	if (!!(i.flags & BOSH_BO_PINNED) != !!b->pins)
+		fz_fail("info PINNED flag disagrees with %u pins", b->pins);
+	if (b->pins && (i.resident != b->npages || i.backed_up))
+		fz_fail("pinned BO not fully resident: %llu of %llu, %llu backed up",
+			(unsigned long long)i.resident, (unsigned long long)b->npages,
+			(unsigned long long)i.backed_up);
+	if (i.flags & ~(BOSH_BO_DONTNEED | BOSH_BO_PURGED | BOSH_BO_PINNED | BOSH_BO_BUSY))
+		fz_fail("info has unknown flags 0x%x", i.flags);
+	if (i.flags & BOSH_BO_PURGED) {
+		if (!b->maybe_purged && !b->dead)
+			fz_fail("BO purged but never DONTNEED while unpinned");
+		if (i.resident || i.backed_up)
+			fz_fail("purged BO still holds pages");
+		b->dead = true;
+	} else if (b->dead) {
+		fz_fail("BO seen purged, info says not");
+	}
+}
+
+/* An ioctl number past bosh's table, and one with a wrong size. */
+void op_bad_ioctl(void)
+{
+	uint64_t nr = rnd_range(DRM_BOSH_BO_INFO + 1, 0x3f);
+	char buf[64] = { 0 };
+	int err;
+
+	fz_log("bad-ioctl nr 0x%" PRIx64, nr);
+	err = ioctl(fz.fd, DRM_IOWR(DRM_COMMAND_BASE + nr, char[16]), buf) ? errno : 0;
+	fz_log_more(" -> %s", err ? strerror(err) : "ok");
+	if (err != EINVAL)
+		fz_fail("unknown driver ioctl: got %s, want EINVAL", err ? strerror(err) : "ok");
+}
+
+/* ---- fork with mappings -------------------------------------------------------- */
+
+/*
+ * The child inherits the shared mapping: it checks one page and writes
+ * another, then exits; the parent sees the write through the model.
+ * Exit 0: ok; 2: SIGBUS; 1: mismatch (the child printed it).
+ */
+void op_fork(void)
+{
+	struct fz_bo *b = fz_pick();
+	uint64_t rp = rnd(FZ_MAXPAGES), wp = rnd(FZ_MAXPAGES);
+	struct fz_key k;
+	int status;
+	pid_t pid;
+
+	fz_log("fork %s", b && b->map ? "" : "(unmapped)");
+	if (!b || !b->map)
+		return;
+	rp %= b->npages;
+	wp %= b->npages;
+	k = fz_new_key(b, wp, ++b->gen);
+	fz_log_more("h%u read p%" PRIu64 " write p%" PRIu64, b->handle, rp, wp);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		fz_fail("fork: %s", strerror(errno));
+	if (!pid) {
+		static char buf[BOSH_PAGE];
+
+		fz.nth_fd = -1;
+		fz.worker = 0;
+		fz.stress = true;	/* the child never restores settings */
+		fz_jmp_armed = 1;
+		if (sigsetjmp(fz_jmp, 1))
+			_exit(2);
+		memcpy(buf, b->map + rp * BOSH_PAGE, BOSH_PAGE);
+		fz_key_fill(&k, b->map + wp * BOSH_PAGE);
+		fz_jmp_armed = 0;
+		if (!b->pages[rp].unknown) {
+			int i;
+
+			for (i = 0; i < b->pages[rp].n; i++) {
+				static char want[BOSH_PAGE];
+
+				fz_key_fill(&b->pages[rp].k[i], want);
+				if (!memcmp(want, buf, BOSH_PAGE))
+					_exit(0);
+			}
+			printf("# child: page %" PRIu64 " of h%u does not match\n", rp, b->handle);
+			_exit(1);
+		}
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid)
+		fz_fail("waitpid: %s", strerror(errno));
+	if (!WIFEXITED(status))
+		fz_fail("child died with status 0x%x", status);
+	fz_log_more(" -> child %d", WEXITSTATUS(status));
+	switch (WEXITSTATUS(status)) {
+	case 0:
+		if (b->dead)
+			fz_fail("child touched a purged BO without SIGBUS");
+		fz_page_set(&b->pages[wp], k);
+		break;
+	case 2:
+		if (!b->maybe_purged && !b->dead && !fz_injecting())
+			fz_fail("child got SIGBUS on a retained BO");
+		fz_page_add(&b->pages[wp], k);
+		break;
+	default:
+		fz_fail("child saw wrong content through the inherited mapping");
+	}
+}
+
+/* ---- debugfs triggers ------------------------------------------------------------ */
+
+int fz_debugfs(const char *file, const char *val)
+{
+	int err = -bosh_debugfs_write(0, file, val);
+
+	fz_log_more(" -> %s", err ? strerror(err) : "ok");
+	return err;
+}
+
+void op_debugfs(void)
+{
+	uint64_t kind = rnd(10), n = rnd_range(1, 512);
+	char val[32];
+	int err;
+
+	snprintf(val, sizeof(val), "%" PRIu64, n);
+	fz_log("debugfs kind %" PRIu64 " n %" PRIu64, kind, n);
+	switch (kind) {
+	case 0: case 1: case 2: case 3:
+		fz_log_more(" shrink");
+		fz_expect("shrink", fz_debugfs("shrink", val), 0);
+		return;
+	case 4: case 5:
+		fz_log_more(" purge");
+		err = fz_debugfs("purge", "1");
+		if (err == EINTR && fz.sig_now)
+			return;
+		fz_expect("purge", err, 0);
+		fz_mark_purged();
+		return;
+	case 6: case 7:
+		fz_log_more(" evict");
+		err = fz_debugfs("evict", "1");
+		if (err && !((fz_injecting() && fz_restore_errs(err)) || (err == EINTR && fz.sig_now)))
+			fz_fail("evict: %s", strerror(err));
+		return;
+	default:
+		fz_log_more(" bad");
+		fz_expect("shrink 0", fz_debugfs("shrink", "0"), EINVAL);
+		fz_expect("shrink junk", fz_debugfs("shrink", "junk"), EINVAL);
+		fz_expect("purge 2", fz_debugfs("purge", "2"), EINVAL);
+		fz_expect("evict -1", fz_debugfs("evict", "-1"), EINVAL);
+		return;
+	}
+}
