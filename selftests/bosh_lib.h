@@ -214,20 +214,26 @@ static inline int bosh_sysfs_write(int dev, const char *knob, const char *val)
 	return bosh_write_file(path, val);
 }
 
-static inline long bosh_sysfs_read(int dev, const char *knob)
+/* The number a file starts with; -1 when missing. */
+static inline long bosh_read_long(const char *path)
 {
-	char path[PATH_MAX];
 	long v = -1;
-	FILE *f;
+	FILE *f = fopen(path, "re");
 
-	bosh_sysfs_path(dev, knob, path, sizeof(path));
-	f = fopen(path, "re");
 	if (!f)
 		return -1;
 	if (fscanf(f, "%ld", &v) != 1)
 		v = -1;
 	fclose(f);
 	return v;
+}
+
+static inline long bosh_sysfs_read(int dev, const char *knob)
+{
+	char path[PATH_MAX];
+
+	bosh_sysfs_path(dev, knob, path, sizeof(path));
+	return bosh_read_long(path);
 }
 
 /* One counter from debugfs stats; -1 when missing. */
@@ -265,15 +271,7 @@ static inline long bosh_stat_all_devices(const char *key)
 /* Pages the module holds from the page allocator, all devices; -1 if missing. */
 static inline long bosh_pages_held(void)
 {
-	long v = -1;
-	FILE *f = fopen(BOSH_DEBUGFS "/pages_held", "re");
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%ld", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
+	return bosh_read_long(BOSH_DEBUGFS "/pages_held");
 }
 
 /* One "key value" or "Key: value kB" line of a /proc file; -1 when missing. */
