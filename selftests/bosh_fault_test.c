@@ -97,14 +97,16 @@ TEST_F(fault, points_have_standard_knobs)
 }
 
 /* A BO of @n pages populated in one chunk where possible, then filled. */
+/* A BO of @n pages filled with its own key's pattern, generation 0. */
 static uint32_t chunked_bo(struct __test_metadata *_metadata, int fd,
-			   uint64_t n, uint64_t seed, uint32_t gen)
+			   uint64_t n, uint64_t seed, uint32_t *key)
 {
 	uint32_t h;
 
+	*key = bosh_key();
 	ASSERT_EQ(0, bosh_create(fd, n * BOSH_PAGE, &h));
 	ASSERT_EQ(0, bosh_validate(fd, h));
-	ASSERT_EQ(0, bosh_fill_bo(fd, h, n, seed, h, gen));
+	ASSERT_EQ(0, bosh_fill_bo(fd, h, n, seed, *key, 0));
 	return h;
 }
 
@@ -113,7 +115,7 @@ TEST_F(fault, backup_failure_is_partial_and_loses_nothing)
 	uint64_t n = 64, seed = self->seed;
 	long errors = bosh_stat(0, "backup_errors_total");
 	struct drm_bosh_bo_info info;
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 0);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 
 	/* The 10th copy into the store fails: 9 pages backed up. */
 	ASSERT_EQ(0, fault_arm("fail_backup", 10, 1));
@@ -128,7 +130,7 @@ TEST_F(fault, backup_failure_is_partial_and_loses_nothing)
 	EXPECT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.backed_up);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -136,14 +138,14 @@ TEST_F(fault, backup_failure_in_reclaim_shrink)
 {
 	uint64_t n = 128, seed = self->seed;
 	struct drm_bosh_bo_info info;
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 1);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 
 	ASSERT_EQ(0, fault_arm("fail_backup", 1, -1));
 	EXPECT_EQ(0, bosh_debugfs_write(0, "shrink", "1000"));
 	fault_disarm("fail_backup");
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.resident);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -152,7 +154,7 @@ TEST_F(fault, writeback_failure_keeps_page_in_store)
 	uint64_t n = 32, seed = self->seed;
 	long written = bosh_stat(0, "written_back_total");
 	struct drm_bosh_bo_info info;
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 2);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
 	ASSERT_EQ(0, fault_arm("fail_writeback", 1, -1));
@@ -162,7 +164,7 @@ TEST_F(fault, writeback_failure_keeps_page_in_store)
 	EXPECT_EQ(written, bosh_stat(0, "written_back_total"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.backed_up);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 2));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -171,7 +173,7 @@ TEST_F(fault, restore_failure_keeps_progress_and_content)
 	uint64_t n = 64, seed = self->seed;
 	long errors = bosh_stat(0, "restore_errors_total");
 	struct drm_bosh_bo_info info;
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 3);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, fault_arm("fail_restore", 5, 1));
@@ -182,7 +184,7 @@ TEST_F(fault, restore_failure_keeps_progress_and_content)
 	EXPECT_EQ(4, info.resident);
 	EXPECT_EQ(n - 4, info.backed_up);
 	EXPECT_EQ(0, bosh_validate(self->fd, h));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 3));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -193,11 +195,11 @@ TEST_F(fault, restore_failure_in_foreign_import)
 	long pinned = bosh_stat(0, "pages_pinned");
 	struct drm_bosh_bo_info info;
 	int other = bosh_open(1), dmabuf;
-	uint32_t h, hi;
+	uint32_t key, h, hi;
 
 	if (other < 0)
 		SKIP(return, "needs a second device (modprobe bosh devices=2)");
-	h = chunked_bo(_metadata, self->fd, n, seed, 5);
+	h = chunked_bo(_metadata, self->fd, n, seed, &key);
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	dmabuf = bosh_export(self->fd, h);
 	ASSERT_LE(0, dmabuf);
@@ -210,7 +212,7 @@ TEST_F(fault, restore_failure_in_foreign_import)
 	EXPECT_EQ(n - 4, info.backed_up);
 	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
 	ASSERT_EQ(0, bosh_import(other, dmabuf, &hi));
-	EXPECT_EQ(0, bosh_check_bo(other, hi, n, seed, h, 5));
+	EXPECT_EQ(0, bosh_check_bo(other, hi, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(other, hi));
 	close(dmabuf);
 	close(other);
@@ -222,13 +224,13 @@ TEST_F(fault, restore_failure_in_rw)
 {
 	uint64_t n = 16, seed = self->seed;
 	char buf[BOSH_PAGE];
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 4);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, fault_arm("fail_restore", 1, 1));
 	EXPECT_EQ(-EIO, bosh_rw(self->fd, h, BOSH_RW_READ, 0, sizeof(buf), buf));
 	fault_disarm("fail_restore");
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 4));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -238,7 +240,7 @@ TEST_F(fault, injected_interrupt_returns_eintr)
 	long intr = bosh_stat(0, "restore_interrupted_total");
 	struct drm_bosh_bo_validate v = { 0 };
 	struct drm_bosh_bo_info info;
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 5);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	ASSERT_EQ(0, fault_arm("fail_restore_intr", 8, 1));
@@ -251,7 +253,7 @@ TEST_F(fault, injected_interrupt_returns_eintr)
 	EXPECT_GT(n, info.resident);
 	EXPECT_EQ(n, info.resident + info.backed_up);
 	EXPECT_EQ(0, bosh_validate(self->fd, h));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 5));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -340,16 +342,18 @@ TEST_F(fault, matrix_every_way_in_rare_to_always)
 	uint64_t n = 32, seed = self->seed;
 	long berr = bosh_stat(0, "backup_errors_total");
 	unsigned int pi, way, k;
+	uint32_t key, h, gen = 0;
 	int failures = 0;
-	uint32_t h;
 	char *map;
 
-	h = chunked_bo(_metadata, self->fd, n, seed, 9);
+	h = chunked_bo(_metadata, self->fd, n, seed, &key);
 	map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, map);
 	sigaction(SIGBUS, &sa, &old);
 	for (pi = 0; pi < 4; pi++) {
 		for (way = 0; way < 3; way++) {
+			/* New content each round: an old copy cannot pass. */
+			ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, key, ++gen));
 			/* Back up with backup/writeback failing, by shrink and evict. */
 			ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", way == 1 ? "1" : "0"));
 			fault_prob("fail_backup", probs[pi]);
@@ -366,8 +370,8 @@ TEST_F(fault, matrix_every_way_in_rare_to_always)
 				TH_LOG("probability %d way %u", probs[pi], way);
 			for (k = 0; k < 3; k++)
 				fault_disarm(restore_points[k]);
-			EXPECT_EQ(0, bosh_pattern_check(map, n, seed, h, 9))
-				TH_LOG("probability %d way %u", probs[pi], way);
+			EXPECT_EQ(0, bosh_pattern_check(map, n, seed, key, gen))
+				TH_LOG("probability %d way %u gen %u", probs[pi], way, gen);
 		}
 	}
 	sigaction(SIGBUS, &old, NULL);
@@ -413,7 +417,7 @@ TEST_F(fault, cpu_fault_restore_failure_sigbus_then_intact)
 {
 	uint64_t n = 8, seed = self->seed;
 	struct sigaction sa = { .sa_handler = fault_sigbus }, old;
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 6);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 	volatile int sigbus = 0;
 	char *map;
 
@@ -429,7 +433,7 @@ TEST_F(fault, cpu_fault_restore_failure_sigbus_then_intact)
 	sigaction(SIGBUS, &old, NULL);
 	fault_disarm("fail_restore");
 	EXPECT_EQ(1, sigbus);
-	EXPECT_EQ(0, bosh_pattern_check(map, n, seed, h, 6));
+	EXPECT_EQ(0, bosh_pattern_check(map, n, seed, key, 0));
 	munmap(map, n * BOSH_PAGE);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
@@ -527,7 +531,7 @@ TEST_F(fault, fail_nth_sweep_create)
 TEST_F(fault, fail_nth_sweep_validate_and_rw)
 {
 	uint64_t n = 16, seed = self->seed;
-	uint32_t h = chunked_bo(_metadata, self->fd, n, seed, 7);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 	int nth, ret = -1, failed = 0;
 	bool fired = true;
 
@@ -548,7 +552,7 @@ TEST_F(fault, fail_nth_sweep_validate_and_rw)
 		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	}
 	sweep_done(_metadata, "validate", nth, failed, fired, ret);
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 7));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -560,11 +564,11 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 	int other = bosh_open(1), dmabuf, nth, ret = -1, failed = 0;
 	struct drm_prime_handle p = { 0 };
 	bool fired = true;
-	uint32_t h;
+	uint32_t key, h;
 
 	if (other < 0)
 		SKIP(return, "needs a second device (modprobe bosh devices=2)");
-	h = chunked_bo(_metadata, self->fd, n, seed, 9);
+	h = chunked_bo(_metadata, self->fd, n, seed, &key);
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	dmabuf = bosh_export(self->fd, h);
 	ASSERT_LE(0, dmabuf);
@@ -577,7 +581,7 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 		if (!ret) {
 			/* Survived (or not hit): pinned, intact, then detached. */
 			EXPECT_EQ(pinned + (long)n, bosh_stat(0, "pages_pinned"));
-			EXPECT_EQ(0, bosh_check_bo(other, p.handle, n, seed, h, 9));
+			EXPECT_EQ(0, bosh_check_bo(other, p.handle, n, seed, key, 0));
 			EXPECT_EQ(0, bosh_close_bo(other, p.handle));
 		} else {
 			failed++;
@@ -592,7 +596,7 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 	close(dmabuf);
 	close(other);
 	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, h, 9));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
@@ -632,26 +636,40 @@ static long campaign_injected(long *per_point)
 	return sum;
 }
 
+/* Bad pages of a read of a whole campaign BO, each page at its generation. */
+static uint64_t campaign_check(const char *buf, uint64_t seed, uint32_t key,
+			       const uint32_t *gen)
+{
+	uint64_t p, bad = 0;
+
+	for (p = 0; p < CAMPAIGN_PAGES; p++)
+		bad += bosh_pattern_check_at(buf + p * BOSH_PAGE, p, 1, seed, key, gen[p]);
+	return bad;
+}
+
 /*
  * Every point armed at once, at 30 % (fail_alloc at 10 %), while BOs are
- * evicted (with and without writeback), validated and read back, until
- * the points have injected at least 10,000 faults. Each failing call
- * returns a documented errno; each read that succeeds matches the
- * pattern; after injection stops, every BO reads back exactly.
+ * evicted (with and without writeback), validated, read back and
+ * rewritten page by page with a new generation, until the points have
+ * injected at least 10,000 faults, each point some. Each failing call
+ * returns a documented errno and a failed one-page write leaves the page
+ * as it was; each read that succeeds matches the pattern of every page's
+ * last generation; after injection stops, every BO reads back exactly.
  */
 TEST_F_TIMEOUT(fault, campaign_10k_faults, 1200)
 {
 	static char buf[CAMPAIGN_PAGES * BOSH_PAGE];
+	static uint32_t gen[CAMPAIGN_BOS][CAMPAIGN_PAGES];
 	static const int prob[] = { 10, 30, 30, 30, 30 };
-	uint64_t seed = self->seed, bytes = 0, bad = 0;
+	uint64_t seed = self->seed, bytes = 0, bad = 0, writes = 0;
 	long per_point[5] = { 0 }, injected = 0;
-	uint32_t h[CAMPAIGN_BOS];
+	uint32_t h[CAMPAIGN_BOS], key[CAMPAIGN_BOS];
 	unsigned int i;
 	long round;
 	int ret;
 
 	for (i = 0; i < CAMPAIGN_BOS; i++)
-		h[i] = chunked_bo(_metadata, self->fd, CAMPAIGN_PAGES, seed, 11);
+		h[i] = chunked_bo(_metadata, self->fd, CAMPAIGN_PAGES, seed, &key[i]);
 	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++) {
 		ASSERT_EQ(0, fault_set(fault_points[i], "verbose", 0));
 		ASSERT_EQ(0, fault_set(fault_points[i], "interval", 1));
@@ -659,9 +677,9 @@ TEST_F_TIMEOUT(fault, campaign_10k_faults, 1200)
 		ASSERT_EQ(0, fault_set(fault_points[i], "probability", prob[i]));
 	}
 	for (round = 0; round < 200000 && injected < CAMPAIGN_FAULTS; round++) {
-		uint32_t bo = h[round % CAMPAIGN_BOS];
+		unsigned int b = round % CAMPAIGN_BOS, p = (round / 4) % CAMPAIGN_PAGES;
 
-		switch (round % 3) {
+		switch (round % 4) {
 		case 0:
 			/* Writeback in every other stretch of 96 rounds. */
 			if (round % 96 == 0)
@@ -671,16 +689,28 @@ TEST_F_TIMEOUT(fault, campaign_10k_faults, 1200)
 				TH_LOG("evict: %d", ret);
 			break;
 		case 1:
-			ret = bosh_validate(self->fd, bo);
+			ret = bosh_validate(self->fd, h[b]);
 			EXPECT_TRUE(!ret || ret == -ENOMEM || ret == -EIO)
 				TH_LOG("validate: %d", ret);
 			break;
+		case 2:
+			/* One page, so a failure leaves all of it as it was. */
+			bosh_pattern_page(buf, seed, key[b], p, gen[b][p] + 1);
+			ret = bosh_rw(self->fd, h[b], BOSH_RW_WRITE, p * BOSH_PAGE,
+				      BOSH_PAGE, buf);
+			EXPECT_TRUE(!ret || ret == -ENOMEM || ret == -EIO)
+				TH_LOG("write: %d", ret);
+			if (!ret) {
+				gen[b][p]++;
+				writes++;
+			}
+			break;
 		default:
-			ret = bosh_rw(self->fd, bo, BOSH_RW_READ, 0, sizeof(buf), buf);
+			ret = bosh_rw(self->fd, h[b], BOSH_RW_READ, 0, sizeof(buf), buf);
 			EXPECT_TRUE(!ret || ret == -ENOMEM || ret == -EIO)
 				TH_LOG("read: %d", ret);
 			if (!ret) {
-				bad += bosh_pattern_check(buf, CAMPAIGN_PAGES, seed, bo, 11);
+				bad += campaign_check(buf, seed, key[b], gen[b]);
 				bytes += sizeof(buf);
 			}
 		}
@@ -693,14 +723,19 @@ TEST_F_TIMEOUT(fault, campaign_10k_faults, 1200)
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
 
 	for (i = 0; i < CAMPAIGN_BOS; i++) {
-		bad += bosh_check_bo(self->fd, h[i], CAMPAIGN_PAGES, seed, h[i], 11);
-		bytes += CAMPAIGN_PAGES * BOSH_PAGE;
+		ASSERT_EQ(0, bosh_rw(self->fd, h[i], BOSH_RW_READ, 0, sizeof(buf), buf));
+		bad += campaign_check(buf, seed, key[i], gen[i]);
+		bytes += sizeof(buf);
 		EXPECT_EQ(0, bosh_close_bo(self->fd, h[i]));
 	}
-	TH_LOG("%ld faults in %ld rounds: alloc %ld, backup %ld, writeback %ld, restore %ld, restore_intr %ld; %llu bytes checked, %llu bad pages",
+	TH_LOG("%ld faults in %ld rounds: alloc %ld, backup %ld, writeback %ld, restore %ld, restore_intr %ld; %llu page writes, %llu bytes checked, %llu bad pages (seed %llu)",
 	       injected, round, per_point[0], per_point[1], per_point[2], per_point[3],
-	       per_point[4], (unsigned long long)bytes, (unsigned long long)bad);
+	       per_point[4], (unsigned long long)writes, (unsigned long long)bytes,
+	       (unsigned long long)bad, (unsigned long long)seed);
 	EXPECT_LE(CAMPAIGN_FAULTS, injected);
+	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++)
+		EXPECT_LT(0, per_point[i]) TH_LOG("%s never fired", fault_points[i]);
+	EXPECT_LT(0, writes);
 	EXPECT_EQ(0, bad);
 }
 
@@ -709,6 +744,8 @@ TEST_F_TIMEOUT(fault, campaign_10k_faults, 1200)
 #define SWEEP_PAGES	8
 
 static uint64_t sweep_seed;
+/* The key of the BO under test: each sweep step's BO has its own. */
+static uint32_t sweep_key;
 
 static int sweep_rw(int fd, uint32_t h, int op)
 {
@@ -719,7 +756,7 @@ static int sweep_rw(int fd, uint32_t h, int op)
 
 	/* A write puts back the content the BO already has. */
 	if (op == BOSH_RW_WRITE)
-		bosh_pattern_fill(buf, SWEEP_PAGES, sweep_seed, h, 0);
+		bosh_pattern_fill(buf, SWEEP_PAGES, sweep_seed, sweep_key, 0);
 	return bosh_ioctl_once(fd, DRM_IOCTL_BOSH_BO_RW, &rw);
 }
 
@@ -840,7 +877,8 @@ TEST_F(fault, fail_nth_sweep_every_ioctl)
 			uint32_t h;
 
 			ASSERT_EQ(0, bosh_create(self->fd, SWEEP_PAGES * BOSH_PAGE, &h));
-			ASSERT_EQ(0, bosh_fill_bo(self->fd, h, SWEEP_PAGES, sweep_seed, h, 0));
+			sweep_key = bosh_key();
+			ASSERT_EQ(0, bosh_fill_bo(self->fd, h, SWEEP_PAGES, sweep_seed, sweep_key, 0));
 			ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 			core_faults_all_gfp(1);
 			ASSERT_EQ(0, fail_nth(nth));
@@ -864,7 +902,7 @@ TEST_F(fault, fail_nth_sweep_every_ioctl)
 				EXPECT_FALSE(info.flags & BOSH_BO_PINNED)
 					TH_LOG("%s nth %d: left pinned", op->name, nth);
 			}
-			EXPECT_EQ(0, bosh_check_bo(self->fd, h, SWEEP_PAGES, sweep_seed, h, 0))
+			EXPECT_EQ(0, bosh_check_bo(self->fd, h, SWEEP_PAGES, sweep_seed, sweep_key, 0))
 				TH_LOG("%s nth %d: content changed", op->name, nth);
 			EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 			EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));

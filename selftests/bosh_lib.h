@@ -314,6 +314,18 @@ static inline double bosh_now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * A pattern key no other BO shares: GEM handles are reused after a close
+ * and other processes' BOs live beside ours, so a stale or misplaced page
+ * of another BO cannot pass for this one's.
+ */
+static inline uint32_t bosh_key(void)
+{
+	static uint32_t serial;
+
+	return (uint32_t)getpid() << 16 ^ ++serial;
+}
+
 /* The seed of this run: $BOSH_SEED, else the time; always printed. */
 static inline uint64_t bosh_seed(void)
 {
