@@ -1532,4 +1532,144 @@ TEST_F(bo, scan_honours_gfp_and_swap_reserve)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, d[1]));
 }
 
+struct rw_racer {
+	int fd;
+	uint32_t h;
+	uint64_t n, seed;
+	uint32_t key;
+	volatile int stop;
+	int evictions, errors;
+};
+
+static void *evict_loop(void *p)
+{
+	struct rw_racer *r = p;
+
+	while (!r->stop) {
+		if (bosh_debugfs_write(0, "evict", "1"))
+			r->errors++;
+		r->evictions++;
+	}
+	return NULL;
+}
+
+/*
+ * A BO_RW copy runs outside the BO's lock, its page held by the in-use
+ * count: evict running beside it never backs up (or frees) a page under
+ * a copy in flight, so every write reads back whole.
+ */
+TEST_F(bo, rw_races_evict_loses_nothing)
+{
+	struct rw_racer r = { .fd = self->fd, .n = 64, .seed = self->seed,
+			      .key = next_serial() };
+	uint32_t gen, bad = 0;
+	pthread_t t;
+
+	ASSERT_EQ(0, bosh_create(self->fd, r.n * BOSH_PAGE, &r.h));
+	ASSERT_EQ(0, pthread_create(&t, NULL, evict_loop, &r));
+	for (gen = 0; gen < 100 && !bad; gen++) {
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, r.h, r.n, r.seed, r.key, gen));
+		bad = bosh_check_bo(self->fd, r.h, r.n, r.seed, r.key, gen);
+		EXPECT_EQ(0, bad) TH_LOG("generation %u: %u bad pages", gen, bad);
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("%u generations, %d evictions", gen, r.evictions);
+	EXPECT_EQ(0, r.errors);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, r.h));
+}
+
+/* Turns every swap device off; returns how many, their paths in @swaps. */
+static int swaps_off(char swaps[8][128])
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < 8)
+		if (line[0] == '/' && sscanf(line, "%127s", swaps[n]) == 1)
+			n++;
+	fclose(f);
+	if (n && system("swapoff -a"))
+		return -1;
+	return n;
+}
+
+static int swaps_on(char swaps[8][128], int n)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		char cmd[sizeof(swaps[i]) + 8] = "swapon ";
+
+		strcat(cmd, swaps[i]);
+		ret |= system(cmd);
+	}
+	return ret;
+}
+
+/*
+ * Without swap there is nowhere for the store to go: even with a reserve
+ * of 0 the scan backs nothing up and the count leaves the evictable pages
+ * out, while a DONTNEED BO is still purged.
+ */
+TEST_F(bo, scan_without_swap_backs_up_nothing)
+{
+	uint64_t n = 16;
+	long reserve = bosh_sysfs_read(0, "swap_reserve_mb");
+	uint32_t w, d, kw = next_serial();
+	struct drm_bosh_bo_info iw, id;
+	char swaps[8][128], old[32];
+	int nswaps;
+
+	ASSERT_LE(0, reserve);
+	snprintf(old, sizeof(old), "%ld", reserve);
+	nswaps = swaps_off(swaps);
+	ASSERT_LE(0, nswaps);
+	ASSERT_EQ(0, bosh_meminfo_kib("SwapTotal"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", "0"));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, w, n, self->seed, kw, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, d, n, self->seed, next_serial(), 0));
+	ASSERT_EQ(0, bosh_madvise(self->fd, d, BOSH_MADV_DONTNEED, NULL));
+	EXPECT_EQ((long)n, bosh_stat(0, "pages_shrinkable"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	ASSERT_EQ(0, bosh_info(self->fd, w, &iw));
+	ASSERT_EQ(0, bosh_info(self->fd, d, &id));
+	EXPECT_EQ(0, iw.backed_up);
+	EXPECT_EQ(n, iw.resident);
+	EXPECT_TRUE(id.flags & BOSH_BO_PURGED);
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", old));
+	EXPECT_EQ(0, swaps_on(swaps, nswaps));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, w, n, self->seed, kw, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, w));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, d));
+}
+
+/*
+ * Closing a BO gives its pages back to the system at once: MemFree
+ * returns to within a quarter of the BO's size of where it was.
+ */
+TEST_F(bo, closed_bo_gives_its_pages_back)
+{
+	const uint64_t mb = 128, n = mb << 8;
+	long before, during, after;
+	uint32_t h;
+
+	before = bosh_meminfo_kib("MemFree");
+	ASSERT_LT(0, before);
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_validate(self->fd, h));
+	during = bosh_meminfo_kib("MemFree");
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	after = bosh_meminfo_kib("MemFree");
+	TH_LOG("MemFree %ld KiB, %ld with the BO, %ld after close", before, during, after);
+	EXPECT_LE((long)(mb << 10) * 3 / 4, before - during);
+	EXPECT_LE(before - (long)(mb << 10) / 4, after);
+}
+
 TEST_HARNESS_MAIN
