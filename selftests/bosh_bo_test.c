@@ -1672,4 +1672,38 @@ TEST_F(bo, closed_bo_gives_its_pages_back)
 	EXPECT_LE(before - (long)(mb << 10) / 4, after);
 }
 
+/*
+ * A BO never sees stale memory: the pages of a BO just closed, full of
+ * its pattern, are the first the allocator hands out again, and a new
+ * BO's pages read as zeros.
+ */
+TEST_F(bo, new_bo_reads_zeros_after_a_freed_one)
+{
+	const uint64_t n = 1024, chunk = 64;
+	static char buf[64 * BOSH_PAGE];
+	uint64_t off, i, dirty = 0;
+	uint32_t h;
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, next_serial(), 0));
+		ASSERT_EQ(0, bosh_close_bo(self->fd, h));
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+		ASSERT_EQ(0, bosh_validate(self->fd, h));
+		for (off = 0; off < n; off += chunk) {
+			ASSERT_EQ(0, bosh_rw(self->fd, h, BOSH_RW_READ, off * BOSH_PAGE,
+					     chunk * BOSH_PAGE, buf));
+			for (i = 0; i < chunk * BOSH_PAGE; i += sizeof(uint64_t))
+				if (*(uint64_t *)(buf + i)) {
+					dirty++;
+					break;
+				}
+		}
+		ASSERT_EQ(0, bosh_close_bo(self->fd, h));
+	}
+	EXPECT_EQ(0, dirty) TH_LOG("%lu chunks of new BOs held old data",
+				   (unsigned long)dirty);
+}
+
 TEST_HARNESS_MAIN
