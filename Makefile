@@ -4,8 +4,9 @@ SEED ?=
 ITERATIONS ?=
 DURATION ?=
 PROCS ?=
+MUTANTS ?=
 
-.PHONY: all run check lint bench fuzz soak dkms-install module clean
+.PHONY: all run check lint bench fuzz soak mutate dkms-install module clean
 
 all: module
 
@@ -30,6 +31,9 @@ fuzz:
 
 soak:
 	DURATION="$(DURATION)" scripts/soak
+
+mutate:
+	MUTANTS="$(MUTANTS)" scripts/mutate
 
 dkms-install:
 	scripts/dkms-install

@@ -1608,4 +1608,186 @@ TEST_F(bo, scan_honours_gfp_and_swap_reserve)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, d[1]));
 }
 
+struct rw_racer {
+	volatile int stop;
+	int evictions, errors;
+};
+
+static void *evict_loop(void *p)
+{
+	struct rw_racer *r = p;
+
+	while (!r->stop) {
+		if (bosh_debugfs_write(0, "evict", "1"))
+			r->errors++;
+		r->evictions++;
+	}
+	return NULL;
+}
+
+/*
+ * A BO_RW copy runs outside the BO's lock, its page held by the in-use
+ * count: evict running beside it never backs up (or frees) a page under
+ * a copy in flight, so every write reads back whole. The source is a
+ * mapping of a second BO, evicted too, so the copy itself faults and
+ * restores: the window for evict to meet a copy in flight is wide.
+ */
+TEST_F(bo, rw_races_evict_loses_nothing)
+{
+	const uint64_t n = 32;
+	struct rw_racer r = { 0 };
+	uint32_t h, src, key = next_serial(), gen;
+	uint64_t bad = 0, i;
+	pthread_t t;
+	char *map;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &src));
+	map = bosh_mmap(self->fd, src, n * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	ASSERT_EQ(0, pthread_create(&t, NULL, evict_loop, &r));
+	for (gen = 0; gen < 60 && !bad; gen++) {
+		for (i = 0; i < n; i++)
+			bosh_pattern_page(map + i * BOSH_PAGE, self->seed, key, i, gen);
+		ASSERT_EQ(0, bosh_rw(self->fd, h, BOSH_RW_WRITE, 0, n * BOSH_PAGE, map));
+		bad = bosh_check_bo(self->fd, h, n, self->seed, key, gen);
+		EXPECT_EQ(0, bad) TH_LOG("generation %u: %lu bad pages", gen,
+					 (unsigned long)bad);
+	}
+	r.stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("%u generations, %d evictions", gen, r.evictions);
+	EXPECT_EQ(0, r.errors);
+	munmap(map, n * BOSH_PAGE);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, src));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/* Turns every swap device off; returns how many, their paths in @swaps. */
+static int swaps_off(char swaps[8][128])
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < 8)
+		if (line[0] == '/' && sscanf(line, "%127s", swaps[n]) == 1)
+			n++;
+	fclose(f);
+	if (n && system("swapoff -a"))
+		return -1;
+	return n;
+}
+
+static int swaps_on(char swaps[8][128], int n)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		char cmd[sizeof(swaps[i]) + 8] = "swapon ";
+
+		strcat(cmd, swaps[i]);
+		ret |= system(cmd);
+	}
+	return ret;
+}
+
+/*
+ * Without swap there is nowhere for the store to go: even with a reserve
+ * of 0 the scan backs nothing up and the count leaves the evictable pages
+ * out, while a DONTNEED BO is still purged.
+ */
+TEST_F(bo, scan_without_swap_backs_up_nothing)
+{
+	uint64_t n = 16;
+	long reserve = bosh_sysfs_read(0, "swap_reserve_mb");
+	uint32_t w, d, kw = next_serial();
+	struct drm_bosh_bo_info iw, id;
+	char swaps[8][128], old[32];
+	int nswaps;
+
+	ASSERT_LE(0, reserve);
+	snprintf(old, sizeof(old), "%ld", reserve);
+	nswaps = swaps_off(swaps);
+	ASSERT_LE(0, nswaps);
+	ASSERT_EQ(0, bosh_meminfo_kib("SwapTotal"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", "0"));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, w, n, self->seed, kw, 0));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, d, n, self->seed, next_serial(), 0));
+	ASSERT_EQ(0, bosh_madvise(self->fd, d, BOSH_MADV_DONTNEED, NULL));
+	EXPECT_EQ((long)n, bosh_stat(0, "pages_shrinkable"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	ASSERT_EQ(0, bosh_info(self->fd, w, &iw));
+	ASSERT_EQ(0, bosh_info(self->fd, d, &id));
+	EXPECT_EQ(0, iw.backed_up);
+	EXPECT_EQ(n, iw.resident);
+	EXPECT_TRUE(id.flags & BOSH_BO_PURGED);
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", old));
+	EXPECT_EQ(0, swaps_on(swaps, nswaps));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, w, n, self->seed, kw, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, w));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, d));
+}
+
+/*
+ * Closing a BO gives its pages back to the system at once: MemFree
+ * returns to within a quarter of the BO's size of where it was.
+ */
+TEST_F(bo, closed_bo_gives_its_pages_back)
+{
+	const uint64_t mb = 128, n = mb << 8;
+	long before, during, after;
+	uint32_t h;
+
+	before = bosh_meminfo_kib("MemFree");
+	ASSERT_LT(0, before);
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_validate(self->fd, h));
+	during = bosh_meminfo_kib("MemFree");
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	after = bosh_meminfo_kib("MemFree");
+	TH_LOG("MemFree %ld KiB, %ld with the BO, %ld after close", before, during, after);
+	EXPECT_LE((long)(mb << 10) * 3 / 4, before - during);
+	EXPECT_LE(before - (long)(mb << 10) / 4, after);
+}
+
+/*
+ * A BO never sees stale memory: the pages of a BO just closed, full of
+ * its pattern, are the first the allocator hands out again, and a new
+ * BO's pages read as zeros.
+ */
+TEST_F(bo, new_bo_reads_zeros_after_a_freed_one)
+{
+	const uint64_t n = 1024, chunk = 64;
+	static char buf[64 * BOSH_PAGE];
+	uint64_t off, i, dirty = 0;
+	uint32_t h;
+	int round;
+
+	for (round = 0; round < 4; round++) {
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, next_serial(), 0));
+		ASSERT_EQ(0, bosh_close_bo(self->fd, h));
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+		ASSERT_EQ(0, bosh_validate(self->fd, h));
+		for (off = 0; off < n; off += chunk) {
+			ASSERT_EQ(0, bosh_rw(self->fd, h, BOSH_RW_READ, off * BOSH_PAGE,
+					     chunk * BOSH_PAGE, buf));
+			for (i = 0; i < chunk * BOSH_PAGE; i += sizeof(uint64_t))
+				if (*(uint64_t *)(buf + i)) {
+					dirty++;
+					break;
+				}
+		}
+		ASSERT_EQ(0, bosh_close_bo(self->fd, h));
+	}
+	EXPECT_EQ(0, dirty) TH_LOG("%lu chunks of new BOs held old data",
+				   (unsigned long)dirty);
+}
+
 TEST_HARNESS_MAIN
