@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit: the slot encoding, the page allocation policy and a backup
- * store round trip. Built only with BOSH_KUNIT=y (the debug build), they
+ * KUnit: the slot encoding, the page allocation policy, the gfp rule of
+ * client allocations and a backup store round trip. Built only with BOSH_KUNIT=y (the debug build), they
  * run when that module loads on a KUnit kernel.
  */
 #include <kunit/test.h>
@@ -9,6 +9,7 @@
 #include <linux/random.h>
 
 #include "bosh_backup.h"
+#include "bosh_drv.h"
 #include "bosh_pages.h"
 #include "bosh_slot.h"
 
@@ -136,11 +137,31 @@ static void bosh_backup_round_trip_test(struct kunit *test)
 	bosh_backup_destroy(b);
 }
 
+/*
+ * What a client's call allocates may fail, quietly, but must never send
+ * the OOM killer after someone else: a rule no guest test can reach
+ * reliably, since the admission check refuses a BO before the allocator
+ * runs short.
+ */
+static void bosh_client_gfp_test(struct kunit *test)
+{
+	static const gfp_t rules[] = { BOSH_BO_PAGE_GFP, BOSH_CLIENT_GFP };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(rules); i++) {
+		KUNIT_EXPECT_TRUE(test, rules[i] & __GFP_RETRY_MAYFAIL);
+		KUNIT_EXPECT_TRUE(test, rules[i] & __GFP_NOWARN);
+		KUNIT_EXPECT_FALSE(test, rules[i] & (__GFP_NOFAIL | __GFP_NOMEMALLOC));
+		KUNIT_EXPECT_TRUE(test, rules[i] & __GFP_DIRECT_RECLAIM);
+	}
+}
+
 static struct kunit_case bosh_kunit_cases[] = {
 	KUNIT_CASE(bosh_slot_encoding_test),
 	KUNIT_CASE(bosh_pages_zeroed_order_test),
 	KUNIT_CASE(bosh_pages_split_clears_every_order_test),
 	KUNIT_CASE(bosh_backup_round_trip_test),
+	KUNIT_CASE(bosh_client_gfp_test),
 	{}
 };
 
