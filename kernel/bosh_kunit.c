@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit: the slot encoding, the page allocation policy, the gfp rule of
- * client allocations and a backup store round trip. Built only with BOSH_KUNIT=y (the debug build), they
- * run when that module loads on a KUnit kernel.
+ * client allocations and a backup store round trip. Built only with
+ * BOSH_KUNIT=y (the debug build), they run when that module loads on a
+ * KUnit kernel.
  */
 #include <kunit/test.h>
 #include <linux/highmem.h>
