@@ -1341,6 +1341,70 @@ TEST_F_TIMEOUT(bo, swapoff_with_bos_in_swap_keeps_content, 600)
 }
 
 /*
+ * A full swap device: with writeback on, evict hands the store's copies
+ * to swap until it is full; the rest stay in the store's RAM (shmem
+ * re-dirties what it cannot place), nothing is lost, and a scan then
+ * backs up nothing more since no free swap is left above the reserve.
+ * The small swap device is a zram disk of 2 MiB, the guest's own swap
+ * off meanwhile.
+ */
+TEST_F_TIMEOUT(bo, full_swap_device_keeps_content, 600)
+{
+	enum { NBOS = 4 };
+	uint64_t n = 256;
+	long reserve = bosh_sysfs_read(0, "swap_reserve_mb");
+	long written, backed;
+	uint32_t h[NBOS], key[NBOS];
+	char swaps[8][128], old[32];
+	int nswaps, i;
+
+	if (access("/sys/block/zram0", F_OK) && system("modprobe zram 2>/dev/null"))
+		SKIP(return, "no zram in this kernel");
+	if (access("/sys/block/zram0/disksize", F_OK))
+		SKIP(return, "no zram0");
+	ASSERT_LE(0, reserve);
+	snprintf(old, sizeof(old), "%ld", reserve);
+	nswaps = swaps_off(swaps);
+	ASSERT_LE(0, nswaps);
+	bosh_write_file("/sys/block/zram0/reset", "1");
+	ASSERT_EQ(0, bosh_write_file("/sys/block/zram0/disksize", "2M"));
+	ASSERT_EQ(0, system("mkswap /dev/zram0 >/dev/null && swapon /dev/zram0"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", "0"));
+
+	for (i = 0; i < NBOS; i++) {
+		key[i] = next_serial();
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h[i]));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h[i], n, self->seed, key[i], 2));
+	}
+	written = bosh_stat(0, "written_back_total");
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	EXPECT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	written = bosh_stat(0, "written_back_total") - written;
+	EXPECT_EQ((long)(NBOS * n), bosh_stat(0, "store_pages"));
+	/* 2 MiB of swap holds at most 511 of the 1024 pages. */
+	TH_LOG("%ld of %lu pages went to swap", written, (unsigned long)(NBOS * n));
+	EXPECT_LT(0, written);
+	EXPECT_GT((long)(NBOS * n / 2), written);
+
+	/* Full: a scan backs nothing up; BO 0, made resident again, stays. */
+	ASSERT_EQ(0, bosh_validate(self->fd, h[0]));
+	backed = bosh_stat(0, "backed_up_total");
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	EXPECT_EQ(backed, bosh_stat(0, "backed_up_total"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+
+	for (i = 0; i < NBOS; i++) {
+		EXPECT_EQ(0, bosh_check_bo(self->fd, h[i], n, self->seed, key[i], 2))
+			TH_LOG("BO %d (seed %llu)", i, (unsigned long long)self->seed);
+		EXPECT_EQ(0, bosh_close_bo(self->fd, h[i]));
+	}
+	EXPECT_EQ(0, system("swapoff /dev/zram0"));
+	bosh_write_file("/sys/block/zram0/reset", "1");
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", old));
+	EXPECT_EQ(0, swaps_on(swaps, nswaps));
+}
+
+/*
  * A user buffer that turns bad on its second page: EFAULT, and neither
  * the BO (content, residency) nor the user buffer changed.
  */
