@@ -846,25 +846,50 @@ TEST_F(bo, prime_foreign_import_errors)
 	close(other);
 }
 
+/* The SHRINKER_DEBUG file @file of bosh.0's shrinker; -ENOENT without one. */
+static int shrinker_debug_path(const char *file, char *path, size_t len)
+{
+	DIR *d = opendir("/sys/kernel/debug/shrinker");
+	struct dirent *de;
+
+	if (!d)
+		return -ENOENT;
+	while ((de = readdir(d)) && strncmp(de->d_name, "bosh.0-", 7))
+		;
+	if (de)
+		snprintf(path, len, "/sys/kernel/debug/shrinker/%s/%s", de->d_name, file);
+	closedir(d);
+	return de ? 0 : -ENOENT;
+}
+
+/* One scan of @nr pages of bosh.0: debugfs shrink, or SHRINKER_DEBUG's scan. */
+static int scan_by(int how, uint64_t nr)
+{
+	char path[PATH_MAX], val[48];
+
+	if (!how) {
+		snprintf(val, sizeof(val), "%lu", (unsigned long)nr);
+		return bosh_debugfs_write(0, "shrink", val);
+	}
+	if (shrinker_debug_path("scan", path, sizeof(path)))
+		return -ENOENT;
+	/* "<memcg inode> <node> <nr_to_scan>"; 0 0 for a plain shrinker. */
+	snprintf(val, sizeof(val), "0 0 %lu", (unsigned long)nr);
+	return bosh_write_file(path, val);
+}
+
 TEST_F(bo, shrinker_debugfs_count_and_scan)
 {
 	uint64_t n = 256, seed = self->seed;
 	char path[PATH_MAX], line[128];
 	long count = 0, freed_before, sd_scans, dbg_scans;
-	struct dirent *de;
 	uint32_t h;
-	DIR *d;
 	FILE *f;
 
-	d = opendir("/sys/kernel/debug/shrinker");
-	if (!d)
+	if (shrinker_debug_path("count", path, sizeof(path)))
 		SKIP(return, "no CONFIG_SHRINKER_DEBUG");
-	while ((de = readdir(d)) && strncmp(de->d_name, "bosh.0-", 7))
-		;
-	ASSERT_NE(NULL, de);
 	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
 	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, KEY(h), 0));
-	snprintf(path, sizeof(path), "/sys/kernel/debug/shrinker/%s/count", de->d_name);
 	f = fopen(path, "re");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
@@ -878,12 +903,9 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 	EXPECT_EQ((long)n, count);
 	/* The scan file runs the scan with plain GFP_KERNEL. */
 	freed_before = bosh_stat(0, "freed_total");
-	snprintf(path, sizeof(path), "/sys/kernel/debug/shrinker/%s/scan", de->d_name);
-	closedir(d);
-	/* "<memcg inode> <node> <nr_to_scan>"; 0 0 for a plain shrinker. */
 	sd_scans = bosh_stat(0, "scans_shrinker_debug_total");
 	dbg_scans = bosh_stat(0, "scans_debugfs_total");
-	ASSERT_EQ(0, bosh_write_file(path, "0 0 64"));
+	ASSERT_EQ(0, scan_by(1, 64));
 	EXPECT_LT(freed_before, bosh_stat(0, "freed_total"));
 	/* Each caller is counted apart: this one has no reclaim context. */
 	EXPECT_EQ(sd_scans + 1, bosh_stat(0, "scans_shrinker_debug_total"));
@@ -1484,61 +1506,65 @@ TEST_F(bo, purge_zaps_every_mapped_page)
 /*
  * The scan purges DONTNEED BOs before it backs anything up, least
  * recently used first, then backs up the least recently used WILLNEED
- * BO.
+ * BO: through debugfs shrink and through SHRINKER_DEBUG's scan (the
+ * mm's own entry point), when the kernel has it.
  */
 TEST_F(bo, scan_purges_first_then_backs_up_in_lru_order)
 {
+	char path[PATH_MAX];
 	uint64_t n = 16;
-	uint32_t w1, d1, w2, d2, kw1 = next_serial(), kw2 = next_serial();
-	struct drm_bosh_bo_info i1, i2, i3, i4;
-	char nr[16];
+	int how, hows = shrinker_debug_path("scan", path, sizeof(path)) ? 1 : 2;
 
-	snprintf(nr, sizeof(nr), "%lu", (unsigned long)n);
-	/* Oldest first: w1, d1, w2, d2. */
-	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w1));
-	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d1));
-	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w2));
-	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d2));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, w1, n, self->seed, kw1, 0));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, d1, n, self->seed, next_serial(), 0));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, w2, n, self->seed, kw2, 0));
-	ASSERT_EQ(0, bosh_fill_bo(self->fd, d2, n, self->seed, next_serial(), 0));
-	ASSERT_EQ(0, bosh_madvise(self->fd, d1, BOSH_MADV_DONTNEED, NULL));
-	ASSERT_EQ(0, bosh_madvise(self->fd, d2, BOSH_MADV_DONTNEED, NULL));
+	for (how = 0; how < hows; how++) {
+		uint32_t w1, d1, w2, d2, kw1 = next_serial(), kw2 = next_serial();
+		struct drm_bosh_bo_info i1, i2, i3, i4;
 
-	/* One BO's worth: the older DONTNEED BO, nothing backed up. */
-	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", nr));
-	ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
-	ASSERT_EQ(0, bosh_info(self->fd, d1, &i2));
-	ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
-	ASSERT_EQ(0, bosh_info(self->fd, d2, &i4));
-	EXPECT_TRUE(i2.flags & BOSH_BO_PURGED);
-	EXPECT_FALSE(i4.flags & BOSH_BO_PURGED);
-	EXPECT_EQ(0, i1.backed_up);
-	EXPECT_EQ(0, i3.backed_up);
+		/* Oldest first: w1, d1, w2, d2. */
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w1));
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d1));
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &w2));
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &d2));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, w1, n, self->seed, kw1, 0));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, d1, n, self->seed, next_serial(), 0));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, w2, n, self->seed, kw2, 0));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, d2, n, self->seed, next_serial(), 0));
+		ASSERT_EQ(0, bosh_madvise(self->fd, d1, BOSH_MADV_DONTNEED, NULL));
+		ASSERT_EQ(0, bosh_madvise(self->fd, d2, BOSH_MADV_DONTNEED, NULL));
 
-	/* Then the other DONTNEED BO, still before any backup. */
-	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", nr));
-	ASSERT_EQ(0, bosh_info(self->fd, d2, &i4));
-	ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
-	ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
-	EXPECT_TRUE(i4.flags & BOSH_BO_PURGED);
-	EXPECT_EQ(0, i1.backed_up);
-	EXPECT_EQ(0, i3.backed_up);
+		/* One BO's worth: the older DONTNEED BO, nothing backed up. */
+		ASSERT_EQ(0, scan_by(how, n));
+		ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
+		ASSERT_EQ(0, bosh_info(self->fd, d1, &i2));
+		ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
+		ASSERT_EQ(0, bosh_info(self->fd, d2, &i4));
+		EXPECT_TRUE(i2.flags & BOSH_BO_PURGED) TH_LOG("how %d", how);
+		EXPECT_FALSE(i4.flags & BOSH_BO_PURGED) TH_LOG("how %d", how);
+		EXPECT_EQ(0, i1.backed_up);
+		EXPECT_EQ(0, i3.backed_up);
 
-	/* Nothing left to purge: the least recently used WILLNEED BO. */
-	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", nr));
-	ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
-	ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
-	EXPECT_EQ(n, i1.backed_up);
-	EXPECT_EQ(0, i3.backed_up);
+		/* Then the other DONTNEED BO, still before any backup. */
+		ASSERT_EQ(0, scan_by(how, n));
+		ASSERT_EQ(0, bosh_info(self->fd, d2, &i4));
+		ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
+		ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
+		EXPECT_TRUE(i4.flags & BOSH_BO_PURGED) TH_LOG("how %d", how);
+		EXPECT_EQ(0, i1.backed_up);
+		EXPECT_EQ(0, i3.backed_up);
 
-	EXPECT_EQ(0, bosh_check_bo(self->fd, w1, n, self->seed, kw1, 0));
-	EXPECT_EQ(0, bosh_check_bo(self->fd, w2, n, self->seed, kw2, 0));
-	EXPECT_EQ(0, bosh_close_bo(self->fd, w1));
-	EXPECT_EQ(0, bosh_close_bo(self->fd, d1));
-	EXPECT_EQ(0, bosh_close_bo(self->fd, w2));
-	EXPECT_EQ(0, bosh_close_bo(self->fd, d2));
+		/* Nothing left to purge: the least recently used WILLNEED BO. */
+		ASSERT_EQ(0, scan_by(how, n));
+		ASSERT_EQ(0, bosh_info(self->fd, w1, &i1));
+		ASSERT_EQ(0, bosh_info(self->fd, w2, &i3));
+		EXPECT_EQ(n, i1.backed_up) TH_LOG("how %d", how);
+		EXPECT_EQ(0, i3.backed_up) TH_LOG("how %d", how);
+
+		EXPECT_EQ(0, bosh_check_bo(self->fd, w1, n, self->seed, kw1, 0));
+		EXPECT_EQ(0, bosh_check_bo(self->fd, w2, n, self->seed, kw2, 0));
+		EXPECT_EQ(0, bosh_close_bo(self->fd, w1));
+		EXPECT_EQ(0, bosh_close_bo(self->fd, d1));
+		EXPECT_EQ(0, bosh_close_bo(self->fd, w2));
+		EXPECT_EQ(0, bosh_close_bo(self->fd, d2));
+	}
 }
 
 /*
