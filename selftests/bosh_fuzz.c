@@ -1,28 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bosh_fuzz: the error-path fuzzer. Runs seeded random sequences of every
- * bosh ioctl (valid and invalid), mmap and touch, fork with mappings,
+ * bosh ioctl (valid and invalid), mmap and touch, partial munmap, mremap,
+ * mprotect, fork with mappings (the parent evicting under the child),
+ * threads racing on one fd,
  * GEM_CLOSE, PRIME, madvise, pin, busy, signals, debugfs shrink/purge/
  * evict, sysfs knobs and fault injection, against a user-space model of
  * each BO's content and state. Stops at the first divergence with the
  * seed, the step and the last steps.
  *
- * Determinism: every random choice is drawn from one PRNG before the
- * kernel's answer is known, and no choice depends on an answer that
- * timing may change (purges by reclaim, busy fences, injected faults).
- * The digest is an FNV-1a hash of every draw, so the same seed and
- * iteration count give the same digest. Results that timing may change
- * are accepted by the model as sets ("maybe purged", "page is one of
- * these contents").
+ * Determinism: each step draws its op and the seed of its own stream
+ * from the main PRNG; the op draws its choices from that stream before
+ * the kernel's answer is known. The digest is an FNV-1a hash of the main
+ * stream's draws, so the same seed and iteration count give the same
+ * digest whatever the kernel answered, and the same seed replays the
+ * same ops with the same arguments. What timing may change (purges by
+ * reclaim, busy fences, the core fault points' probability mode, the
+ * threads' interleaving, reclaim in the pressure mode) is accepted by
+ * the model as sets ("maybe purged", "page is one of these contents").
  *
  * usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v]
  *                  [-x OP,...]   (leave out ops by name, e.g. -x pin,fork)
+ *                  [-P]          (real memory pressure: a process beside
+ *                                 the fuzzer takes what memory is
+ *                                 available; reclaim must call the scan)
  *
  * The program, one concern a file:
  *   bosh_fuzz.c         this: the PRNG and digest, reporting, the op
  *                       table and loop, set-up, stress mode, main
  *   bosh_fuzz_model.c   documented errnos, the content model, BO state
  *   bosh_fuzz_ops.c     the BO operations, fork, debugfs triggers
+ *   bosh_fuzz_threads.c threads on one fd: close during a fault or a
+ *                       BO_RW, pins racing unpins
  *   bosh_fuzz_prime.c   the PRIME operations
  *   bosh_fuzz_faults.c  fault points, fail-nth, knobs, signals
  *   bosh_fuzz.h         what they share
@@ -30,7 +39,7 @@
 #define _GNU_SOURCE
 #include "bosh_fuzz.h"
 
-struct fz_state fz = { .fd = -1, .fd2 = -1, .fd_other = -1, .nth_fd = -1 };
+struct fz_state fz = { .fd = -1, .fd2 = -1, .fd_other = -1, .nth_fd = -1, .mif_fd = -1 };
 
 /* -x NAME,...: leave ops out (a known bug need not stop the rest). */
 static const char *fz_exclude;
@@ -47,16 +56,34 @@ static void fz_hash(uint64_t v)
 	}
 }
 
-/* Every draw feeds the digest: the digest is the sequence. */
-uint64_t rnd(uint64_t n)
+static uint64_t fz_draw(uint64_t *state, uint64_t n)
 {
 	uint64_t v;
 
-	fz.rng += 0x9e3779b97f4a7c15ULL;
-	v = bosh_mix(fz.rng);
-	v = n ? v % n : v;
+	*state += 0x9e3779b97f4a7c15ULL;
+	v = bosh_mix(*state);
+	return n ? v % n : v;
+}
+
+/*
+ * The sequence: each step draws its op and the seed of its own stream
+ * from the main stream, and only these draws feed the digest. An op's
+ * own choices come from the step's stream, so an op that stops early on
+ * what the kernel answered (a failed create leaves a slot empty) or a
+ * thread's timing cannot shift the steps after it.
+ */
+static uint64_t rnd_main(uint64_t n)
+{
+	uint64_t v = fz_draw(&fz.rng, n);
+
 	fz_hash(v);
 	return v;
+}
+
+/* The op's choices: the step's stream. */
+uint64_t rnd(uint64_t n)
+{
+	return fz_draw(&fz.sub, n);
 }
 
 uint64_t rnd_range(uint64_t lo, uint64_t hi)
@@ -99,6 +126,7 @@ void fz_fail(const char *fmt, ...)
 	uint64_t s;
 	va_list ap;
 
+	fz_quiet_begin();
 	printf("# DIVERGENCE worker %u seed %" PRIu64 " step %" PRIu64 ": ",
 	       fz.worker, fz.seed, fz.step);
 	va_start(ap, fmt);
@@ -108,8 +136,9 @@ void fz_fail(const char *fmt, ...)
 	for (s = first; s <= fz.step; s++)
 		printf("#   %s\n", fz.ring[s % FZ_RING]);
 	printf("# digest at divergence %016" PRIx64 "\n", fz.digest);
-	printf("# replay: make fuzz SEED=%" PRIu64 " ITERATIONS=%" PRIu64 "%s%s\n",
-	       fz.seed, fz.iterations, fz_exclude ? " FUZZ_EXCLUDE=" : "", fz_exclude ?: "");
+	printf("# replay: make fuzz SEED=%" PRIu64 " ITERATIONS=%" PRIu64 " DURATION=%u%s%s%s\n",
+	       fz.seed, fz.iterations, fz.duration, fz.pressure ? " PRESSURE=1" : "",
+	       fz_exclude ? " FUZZ_EXCLUDE=" : "", fz_exclude ?: "");
 	if (fz.stress)
 		printf("#   (stress mode: the interleaving is not fixed)\n");
 	fflush(stdout);
@@ -134,6 +163,7 @@ static const struct fz_entry fz_table[] = {
 	{ op_bad_ioctl, 16, "op_bad_ioctl" }, { op_prime, 48, "op_prime" }, { op_prime_other_file, 12, "op_prime_other_file" },
 	{ op_fork, 1, "op_fork" }, { op_debugfs, 4, "op_debugfs" }, { op_knob, 2, "op_knob" }, { op_fault, 4, "op_fault" },
 	{ op_verify_all, 1, "op_verify_all" }, { op_fail_nth, 48, "op_fail_nth" }, { op_signal, 1, "op_signal" },
+	{ op_mremap, 8, "op_mremap" }, { op_mprotect, 8, "op_mprotect" }, { op_threads, 4, "op_threads" },
 };
 #define FZ_NTABLE (sizeof(fz_table) / sizeof(fz_table[0]))
 
@@ -156,7 +186,8 @@ static void fz_step(void)
 			total += weight[i];
 		}
 	}
-	r = rnd(total);
+	r = rnd_main(total);
+	fz.sub = rnd_main(0);
 	for (i = 0; r >= weight[i]; i++)
 		r -= weight[i];
 
@@ -169,7 +200,7 @@ static void fz_step(void)
 	fz_op_time[i] += bosh_now() - t;
 	fz_op_count[i]++;
 	if (fz.nth_now) {
-		fz_nth_write(0);
+		fz_nth_done();
 		fz.nth_now = false;
 	}
 	fz.ops++;
@@ -204,6 +235,7 @@ static void fz_setup(void)
 	fz.max_pinned_mb = bosh_sysfs_read(0, "max_pinned_mb");
 	fz.base_bytes = fz.stress ? 0 : bosh_stat(0, "pages_total") * BOSH_PAGE;
 	fz.base_pinned = fz.stress ? 0 : bosh_stat(0, "pages_pinned");
+	fz.base_bos = fz.stress ? 0 : bosh_stat(0, "bos");
 	fz_signals_init();
 }
 
@@ -247,13 +279,80 @@ static void fz_run(uint64_t seed)
 	fz_teardown();
 }
 
+/* ---- real memory pressure (-P) ----------------------------------------- */
+
+static pid_t fz_hog_pid = -1;
+static long fz_scans0[2];
+static const char *const fz_scan_keys[2] = { "scans_kswapd_total", "scans_direct_total" };
+
+/*
+ * A process beside the fuzzer that keeps taking what the guest has
+ * available (anonymous memory, written, then let go) so that kswapd, and
+ * at times direct reclaim, run and call the shrinkers. It draws nothing:
+ * the sequence is the same with and without it.
+ */
+static void fz_hog(void)
+{
+	for (;;) {
+		long avail = bosh_meminfo_kib("MemAvailable");
+		size_t len = avail > 40 * 1024 ? (avail - 24 * 1024) * 1024UL : 16UL << 20;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		size_t i;
+
+		if (p != MAP_FAILED) {
+			for (i = 0; i < len; i += BOSH_PAGE)
+				p[i] = (char)i;
+			munmap(p, len);
+		}
+		usleep(200000);
+	}
+}
+
+static void fz_pressure_start(void)
+{
+	int i;
+
+	for (i = 0; i < 2; i++)
+		fz_scans0[i] = bosh_stat_all_devices(fz_scan_keys[i]);
+	fflush(stdout);
+	fz_hog_pid = fork();
+	if (fz_hog_pid < 0)
+		fz_fail("fork: %s", strerror(errno));
+	if (!fz_hog_pid) {
+		/* The OOM killer takes the hog first, never the fuzzer. */
+		bosh_write_file("/proc/self/oom_score_adj", "1000");
+		fz_hog();
+	}
+}
+
+/* The scan must have been called by reclaim: kswapd or direct. */
+static int fz_pressure_stop(void)
+{
+	long d[2];
+	int i, st;
+
+	if (fz_hog_pid > 0) {
+		kill(fz_hog_pid, SIGKILL);
+		waitpid(fz_hog_pid, &st, 0);
+	}
+	for (i = 0; i < 2; i++)
+		d[i] = bosh_stat_all_devices(fz_scan_keys[i]) - fz_scans0[i];
+	printf("# pressure: scans by kswapd %ld, by direct reclaim %ld\n", d[0], d[1]);
+	if (d[0] + d[1] > 0)
+		return 0;
+	printf("# pressure: reclaim never called the scan\n");
+	return 1;
+}
+
 static void fz_print_errnos(void)
 {
 	int e;
 
 	if (fz.verbose || getenv("BOSH_FUZZ_PROFILE"))
 		for (e = 0; e < (int)FZ_NTABLE; e++)
-			printf("# op %2d: %6" PRIu64 " calls %7.3fs\n", e, fz_op_count[e], fz_op_time[e]);
+			printf("# %-22s %6" PRIu64 " calls %7.3fs\n", fz_table[e].name,
+			       fz_op_count[e], fz_op_time[e]);
 
 	printf("# errnos seen:");
 	for (e = 1; e < 140; e++)
@@ -321,7 +420,7 @@ static int fz_stress(void)
 
 static void fz_usage(void)
 {
-	fprintf(stderr, "usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v] [-x OP,...]\n");
+	fprintf(stderr, "usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v] [-x OP,...] [-P]\n");
 	exit(2);
 }
 
@@ -340,7 +439,7 @@ int main(int argc, char **argv)
 	fz_exclude = getenv("FUZZ_EXCLUDE");
 	if (fz_exclude && !*fz_exclude)
 		fz_exclude = NULL;
-	while ((opt = getopt(argc, argv, "s:n:d:p:vx:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:d:p:vx:P")) != -1) {
 		switch (opt) {
 		case 's': fz.seed = strtoull(optarg, NULL, 0); break;
 		case 'n': fz.iterations = strtoull(optarg, NULL, 0); break;
@@ -348,6 +447,7 @@ int main(int argc, char **argv)
 		case 'p': fz.procs = strtoul(optarg, NULL, 0); break;
 		case 'v': fz.verbose = true; break;
 		case 'x': fz_exclude = optarg; break;
+		case 'P': fz.pressure = true; break;
 		default: fz_usage();
 		}
 	}
@@ -357,6 +457,10 @@ int main(int argc, char **argv)
 		fz.procs = 1;
 	fz.stress = fz.procs > 1;
 	fz.worker = ~0u;
+	if (fz.pressure && fz.stress) {
+		fprintf(stderr, "bosh_fuzz: -P runs with one process\n");
+		return 2;
+	}
 	if (fz_exclude)
 		printf("# excluded ops: %s\n", fz_exclude);
 	printf("# bosh_fuzz seed %" PRIu64 " iterations %" PRIu64 " duration %us procs %u (%s)\n",
@@ -364,6 +468,8 @@ int main(int argc, char **argv)
 	       fz.stress ? "stress: the seed fixes each sequence, not the interleaving" :
 	       "deterministic");
 	fz_read_knobs();
+	if (fz.pressure)
+		fz_pressure_start();
 	t0 = bosh_now();
 	if (fz.stress) {
 		fails = fz_stress();
@@ -372,10 +478,13 @@ int main(int argc, char **argv)
 		fz.worker = 0;
 		fz_run(fz.seed);
 		fz_print_errnos();
+		fz_faults_report();
 		fz.worker = ~0u;
 	}
 	dt = bosh_now() - t0;
 	fz_restore_env();
+	if (fz.pressure)
+		fails += fz_pressure_stop();
 	/* In stress mode the ioctls were counted in the workers. */
 	printf("# %" PRIu64 " ops, %" PRIu64 " ioctls (parent view) in %.1fs: %.0f ops/s\n",
 	       fz.stress ? fz.step : fz.ops, fz.ioctls, dt, (fz.stress ? fz.step : fz.ops) / dt);

@@ -32,7 +32,7 @@ static const int fz_documented[OP_NOPS][10] = {
 	[OP_FD2H] = { EBADF, EINVAL, ENOMEM, ENOSPC, ENODATA, EIO, EINTR, EOVERFLOW },
 };
 
-static bool fz_is_documented(enum fz_op op, int err)
+bool fz_documented_errno(enum fz_op op, int err)
 {
 	int i;
 
@@ -54,7 +54,7 @@ int fz_ioctl(enum fz_op op, int fd, unsigned long req, void *arg)
 	if (ret < 140)
 		fz.errs[ret]++;
 	fz_log_more(" -> %s", ret ? strerror(ret) : "ok");
-	if (ret && !fz_is_documented(op, ret))
+	if (ret && !fz_documented_errno(op, ret))
 		fz_fail("%s returned %s (%d), not in its documented errno set",
 			fz_op_names[op], strerror(ret), ret);
 	return ret;
@@ -63,7 +63,7 @@ int fz_ioctl(enum fz_op op, int fd, unsigned long req, void *arg)
 /* Injected failures the model must tolerate for this step. */
 bool fz_injecting(void)
 {
-	return fz.stress || fz.nth_now || fz.armed;
+	return fz.stress || fz.nth_now || fz.armed || fz.pressure;
 }
 
 bool fz_restore_errs(int err)
@@ -181,7 +181,7 @@ uint64_t fz_bytes_live(void)
 	return n;
 }
 
-static uint64_t fz_pinned_live(void)
+uint64_t fz_pinned_live(void)
 {
 	uint64_t n = 0;
 	int i;
@@ -220,10 +220,33 @@ struct fz_bo *fz_pick(void)
 	return b->used ? b : NULL;
 }
 
+/* Pages [p, p + n) are all mapped. */
+bool fz_mapped(const struct fz_bo *b, uint64_t p, uint64_t n)
+{
+	return b->map && n && p >= b->map_lo && p + n <= b->map_hi &&
+	       (p + n <= b->hole_lo || p >= b->hole_hi);
+}
+
+/* Unmap what is left of the mapping, piece by piece: a hole may be reused. */
+void fz_unmap(struct fz_bo *b)
+{
+	uint64_t lo = b->map_lo, hi = b->map_hi;
+
+	if (!b->map)
+		return;
+	if (b->hole_hi > b->hole_lo) {
+		munmap(b->map + lo * BOSH_PAGE, (b->hole_lo - lo) * BOSH_PAGE);
+		lo = b->hole_hi;
+	}
+	munmap(b->map + lo * BOSH_PAGE, (hi - lo) * BOSH_PAGE);
+	b->map = NULL;
+	b->map_lo = b->map_hi = b->hole_lo = b->hole_hi = 0;
+	b->ro = false;
+}
+
 void fz_forget(struct fz_bo *b)
 {
-	if (b->map)
-		munmap(b->map, b->npages * BOSH_PAGE);
+	fz_unmap(b);
 	if (b->dmabuf >= 0)
 		close(b->dmabuf);
 	free(b->pages);
@@ -273,15 +296,13 @@ void fz_check_read(struct fz_bo *b, int err, uint64_t off, uint64_t len,
 /* Read @npages pages at @p through BO_RW and check them. */
 void fz_verify_pages(struct fz_bo *b, uint64_t p, uint64_t npages, const char *how)
 {
-	char *buf = malloc(npages * BOSH_PAGE);
+	char *buf = fz_alloc(npages * BOSH_PAGE);
 	struct drm_bosh_bo_rw rw = {
 		.handle = b->handle, .op = BOSH_RW_READ, .offset = p * BOSH_PAGE,
 		.size = npages * BOSH_PAGE, .data = (uintptr_t)buf,
 	};
 	int err;
 
-	if (!buf)
-		fz_fail("out of memory");
 	fz_log_more(" | verify h%u p%" PRIu64 "+%" PRIu64, b->handle, p, npages);
 	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
 	fz_check_read(b, err, p * BOSH_PAGE, npages * BOSH_PAGE, buf, how);
@@ -299,4 +320,47 @@ void fz_mark_purged(void)
 		if (b->used && !b->pins && b->madv == BOSH_MADV_DONTNEED)
 			b->dead = true;
 	}
+}
+
+/*
+ * The device's gauges against the model, with nothing armed: they add up,
+ * and our BOs and pins are all there is beside other users' (none outside
+ * the stress mode). A BO reclaim let go of is freed from a work item, so
+ * a surplus may take a moment to go.
+ */
+void fz_check_counts(void)
+{
+	long bos = 0, total = 0, res = 0, bu = 0, pinned = 0;
+	uint64_t live = 0, want_bos = fz.base_bos, want_pages, want_pinned;
+	int i, tries;
+
+	if (fz.stress)
+		return;
+	for (i = 0; i < FZ_SLOTS; i++)
+		if (fz.bo[i].used)
+			want_bos++;
+	want_pages = fz.base_bytes / BOSH_PAGE + fz_bytes_live() / BOSH_PAGE;
+	want_pinned = fz.base_pinned + fz_pinned_live();
+	fz_quiet_begin();
+	for (tries = 0; tries < 40; tries++) {
+		bos = bosh_stat(0, "bos");
+		total = bosh_stat(0, "pages_total");
+		res = bosh_stat(0, "pages_resident");
+		bu = bosh_stat(0, "pages_backed_up");
+		pinned = bosh_stat(0, "pages_pinned");
+		if (bos == (long)want_bos && total == (long)want_pages &&
+		    pinned == (long)want_pinned)
+			break;
+		usleep(50000);
+	}
+	fz_quiet_end();
+	fz_log_more(" | counts bos %ld pages %ld resident %ld backed up %ld pinned %ld",
+		    bos, total, res, bu, pinned);
+	live = want_pages;
+	if (bos != (long)want_bos || total != (long)live || pinned != (long)want_pinned)
+		fz_fail("counts: bos %ld pages_total %ld pages_pinned %ld, the model says %" PRIu64
+			" %" PRIu64 " %" PRIu64, bos, total, pinned, want_bos, live, want_pinned);
+	if (res < 0 || bu < 0 || res + bu > total)
+		fz_fail("gauges do not add up: resident %ld + backed up %ld > total %ld",
+			res, bu, total);
 }
