@@ -286,44 +286,77 @@ static long fz_scans0[2];
 static const char *const fz_scan_keys[2] = { "scans_kswapd_total", "scans_direct_total" };
 
 /*
- * A process beside the fuzzer that keeps taking what the guest has
- * available (anonymous memory, written, then let go) so that kswapd, and
- * at times direct reclaim, run and call the shrinkers. It draws nothing:
- * the sequence is the same with and without it.
+ * A process beside the fuzzer that holds a BO of a quarter of the guest's
+ * RAM on the fuzzer's device (so the device's shrinker count is large
+ * enough for kswapd to call its scan, which meets the fuzzer's BOs on the
+ * same LRU) and keeps taking what memory is available (anonymous memory,
+ * written, then let go). It reads a chunk of its BO back after each round
+ * (a restore under pressure) and checks it: exit 1 on a mismatch. It has
+ * no make-it-fail and draws nothing: the sequence is the same without it.
  */
-static void fz_hog(void)
+#define FZ_HOG_CHUNK	64
+
+static void fz_hog(int ready)
 {
+	static char buf[FZ_HOG_CHUNK * BOSH_PAGE];
+	uint64_t npages = bosh_meminfo_kib("MemTotal") / 4 / (BOSH_PAGE / 1024), i, n, r = 0;
+	uint32_t h;
+	int fd = bosh_open(0);
+
+	npages -= npages % FZ_HOG_CHUNK;
+	if (fd < 0 || bosh_create(fd, npages * BOSH_PAGE, &h))
+		_exit(3);
+	for (i = 0; i < npages; i += FZ_HOG_CHUNK) {
+		bosh_pattern_fill_at(buf, i, FZ_HOG_CHUNK, fz.seed, 0xb0b, 1);
+		if (bosh_rw(fd, h, BOSH_RW_WRITE, i * BOSH_PAGE, sizeof(buf), buf))
+			_exit(3);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(3);
 	for (;;) {
 		long avail = bosh_meminfo_kib("MemAvailable");
-		size_t len = avail > 40 * 1024 ? (avail - 24 * 1024) * 1024UL : 16UL << 20;
+		/* Past what is available: reclaim must find the rest. */
+		size_t len = (avail > 0 ? avail + 16 * 1024 : 16 * 1024) * 1024UL;
 		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		size_t i;
 
 		if (p != MAP_FAILED) {
-			for (i = 0; i < len; i += BOSH_PAGE)
-				p[i] = (char)i;
+			for (n = 0; n < len; n += BOSH_PAGE)
+				p[n] = (char)n;
 			munmap(p, len);
 		}
-		usleep(200000);
+		/* The fuzzer's fault points may fail the read: only content counts. */
+		i = bosh_mix(++r) % (npages / FZ_HOG_CHUNK) * FZ_HOG_CHUNK;
+		if (!bosh_rw(fd, h, BOSH_RW_READ, i * BOSH_PAGE, sizeof(buf), buf) &&
+		    bosh_pattern_check_at(buf, i, FZ_HOG_CHUNK, fz.seed, 0xb0b, 1))
+			_exit(1);
+		usleep(100000);
 	}
 }
 
 static void fz_pressure_start(void)
 {
-	int i;
+	int i, pfd[2];
+	char c;
 
 	for (i = 0; i < 2; i++)
 		fz_scans0[i] = bosh_stat_all_devices(fz_scan_keys[i]);
 	fflush(stdout);
+	if (pipe(pfd))
+		fz_fail("pipe: %s", strerror(errno));
 	fz_hog_pid = fork();
 	if (fz_hog_pid < 0)
 		fz_fail("fork: %s", strerror(errno));
 	if (!fz_hog_pid) {
 		/* The OOM killer takes the hog first, never the fuzzer. */
 		bosh_write_file("/proc/self/oom_score_adj", "1000");
-		fz_hog();
+		close(pfd[0]);
+		fz_hog(pfd[1]);
 	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1)
+		fz_fail("the memory hog did not start");
+	close(pfd[0]);
 }
 
 /* The scan must have been called by reclaim: kswapd or direct. */
@@ -335,6 +368,12 @@ static int fz_pressure_stop(void)
 	if (fz_hog_pid > 0) {
 		kill(fz_hog_pid, SIGKILL);
 		waitpid(fz_hog_pid, &st, 0);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) {
+			printf("# pressure: the hog ended with status 0x%x%s\n", st,
+			       WIFEXITED(st) && WEXITSTATUS(st) == 1 ?
+			       " (its BO's content did not survive)" : "");
+			return 1;
+		}
 	}
 	for (i = 0; i < 2; i++)
 		d[i] = bosh_stat_all_devices(fz_scan_keys[i]) - fz_scans0[i];

@@ -284,7 +284,8 @@ void op_knob(void)
 	switch (k) {
 	case 0: case 1: v = rnd(2); break;
 	case 2: v = rnd(2) ? 0 : 128; break;
-	case 3: v = bo_caps[rnd(4)]; break;
+	/* Above what others hold (the pressure mode's hog holds a BO). */
+	case 3: v = bo_caps[rnd(4)] + (long)((fz.base_bytes + (1 << 20) - 1) >> 20); break;
 	default: v = pin_caps[rnd(4)]; break;
 	}
 	fz_log("knob %s kind %" PRIu64 " = %ld", fz_knobs[k], kind, v);

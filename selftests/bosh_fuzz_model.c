@@ -263,6 +263,12 @@ bool fz_read_may_fail(struct fz_bo *b, int err)
 	}
 	if (err == EINTR && fz.sig_now)
 		return true;
+	/*
+	 * The user buffer's own page fault may fail (an injected failure,
+	 * or no memory under pressure): copy_to_user gives EFAULT.
+	 */
+	if (err == EFAULT && fz_injecting())
+		return true;
 	return fz_injecting() && fz_restore_errs(err);
 }
 
