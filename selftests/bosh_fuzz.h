@@ -115,6 +115,7 @@ void fz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
 
 /* bosh_fuzz_model.c */
 int fz_ioctl(enum fz_op op, int fd, unsigned long req, void *arg);
+int fz_note_errno(enum fz_op op, int ret);
 bool fz_injecting(void);
 bool fz_restore_errs(int err);
 void fz_expect(const char *what, int err, int want);

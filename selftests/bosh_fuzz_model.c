@@ -48,8 +48,12 @@ bool fz_documented_errno(enum fz_op op, int err)
  */
 int fz_ioctl(enum fz_op op, int fd, unsigned long req, void *arg)
 {
-	int ret = ioctl(fd, req, arg) ? errno : 0;
+	return fz_note_errno(op, ioctl(fd, req, arg) ? errno : 0);
+}
 
+/* Count, log and check what an ioctl (of this thread or another) returned. */
+int fz_note_errno(enum fz_op op, int ret)
+{
 	fz.ioctls++;
 	if (ret < 140)
 		fz.errs[ret]++;

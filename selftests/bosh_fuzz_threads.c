@@ -105,18 +105,6 @@ static void fz_join(struct fz_thread *t)
 	pthread_join(t->tid, NULL);
 }
 
-/* A thread's errno, counted and checked against the header as fz_ioctl does. */
-static void fz_thread_errno(enum fz_op op, int err)
-{
-	fz.ioctls++;
-	if (err < 140)
-		fz.errs[err]++;
-	fz_log_more(" %s", err ? strerror(err) : "ok");
-	if (err && !fz_documented_errno(op, err))
-		fz_fail("errno %s (%d) from a racing thread, not in its documented set",
-			strerror(err), err);
-}
-
 /*
  * Close the handle while another thread reads the BO, through its
  * mapping (the fault restores what evict backed up) or through BO_RW:
@@ -139,7 +127,7 @@ static void fz_race_close(struct fz_bo *b, bool by_map, uint64_t first, uint64_t
 	fz_join(&rd);
 	fz_join(&cl);
 	fz_log_more(" | close");
-	fz_thread_errno(OP_CLOSE, cl.err[0]);
+	fz_note_errno(OP_CLOSE, cl.err[0]);
 	fz_expect("close beside a reader", cl.err[0], 0);
 	if (by_map) {
 		fz_log_more(" | fault %s", rd.sig ? strsignal(rd.sig) : "ok");
@@ -154,7 +142,7 @@ static void fz_race_close(struct fz_bo *b, bool by_map, uint64_t first, uint64_t
 				       "mapping read while the handle closes");
 	} else {
 		fz_log_more(" | rw");
-		fz_thread_errno(OP_RW, rd.err[0]);
+		fz_note_errno(OP_RW, rd.err[0]);
 		if (rd.err[0] != ENOENT)
 			fz_check_read(b, rd.err[0], first * BOSH_PAGE, npages * BOSH_PAGE,
 				      rd.buf, "BO_RW while the handle closes");
@@ -187,7 +175,7 @@ static void fz_race_pin(struct fz_bo *b, unsigned int n)
 	fz_log_more(" | pins");
 	for (i = 0; i < n; i++) {
 		err = pin.err[i];
-		fz_thread_errno(OP_PIN, err);
+		fz_note_errno(OP_PIN, err);
 		if (!err) {
 			if (b->dead)
 				fz_fail("pin of a purged BO succeeded");
@@ -205,7 +193,7 @@ static void fz_race_pin(struct fz_bo *b, unsigned int n)
 	fz_log_more(" | unpins");
 	for (i = 0; i < n; i++) {
 		err = unpin.err[i];
-		fz_thread_errno(OP_PIN, err);
+		fz_note_errno(OP_PIN, err);
 		if (!err)
 			pins--;
 		else if (err != EINVAL)
