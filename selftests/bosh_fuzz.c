@@ -103,8 +103,6 @@ void fz_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(fz.ring[0]) - n, fmt, ap);
 	va_end(ap);
-	if (fz.verbose)
-		printf("# [%u] %s\n", fz.worker, line);
 }
 
 /* Append to the current step's line (the result). */
@@ -163,7 +161,8 @@ static const struct fz_entry fz_table[] = {
 	{ op_bad_ioctl, 16, "op_bad_ioctl" }, { op_prime, 48, "op_prime" }, { op_prime_other_file, 12, "op_prime_other_file" },
 	{ op_fork, 1, "op_fork" }, { op_debugfs, 4, "op_debugfs" }, { op_knob, 2, "op_knob" }, { op_fault, 4, "op_fault" },
 	{ op_verify_all, 1, "op_verify_all" }, { op_fail_nth, 48, "op_fail_nth" }, { op_signal, 1, "op_signal" },
-	{ op_mremap, 8, "op_mremap" }, { op_mprotect, 8, "op_mprotect" }, { op_threads, 4, "op_threads" },
+	{ op_mremap, 8, "op_mremap" }, { op_mprotect, 8, "op_mprotect" },
+	{ op_threads, 4, "op_threads" },
 };
 #define FZ_NTABLE (sizeof(fz_table) / sizeof(fz_table[0]))
 
@@ -253,9 +252,12 @@ static void fz_teardown(void)
 		close(fz.fd_other);
 }
 
+static bool fz_counts_every_step;
+
 /* One fuzzing process; fz.step is the number of steps run. */
 static void fz_run(uint64_t seed)
 {
+	fz_counts_every_step = getenv("BOSH_FUZZ_COUNTS");
 	double end = bosh_now() + fz.duration;
 	int i;
 
@@ -267,6 +269,12 @@ static void fz_run(uint64_t seed)
 			break;
 		fz_step();
 		fz_spot_check();
+		/* To find the step that set a count wrong (slow). */
+		if (fz_counts_every_step)
+			fz_check_counts();
+		/* -v: each step with its results, as it ended. */
+		if (fz.verbose)
+			printf("# [%u] %s\n", fz.worker, fz.ring[fz.step % FZ_RING]);
 	}
 	/* Final word: injection off, every retained BO intact. */
 	fz_log("final verify");
@@ -459,7 +467,8 @@ static int fz_stress(void)
 
 static void fz_usage(void)
 {
-	fprintf(stderr, "usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v] [-x OP,...] [-P]\n");
+	fprintf(stderr, "usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v]\n"
+		"                 [-x OP,...] [-P]\n");
 	exit(2);
 }
 
@@ -507,6 +516,7 @@ int main(int argc, char **argv)
 	       fz.stress ? "stress: the seed fixes each sequence, not the interleaving" :
 	       "deterministic");
 	fz_read_knobs();
+	fz_faults_probe();
 	if (fz.pressure)
 		fz_pressure_start();
 	t0 = bosh_now();

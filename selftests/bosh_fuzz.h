@@ -144,6 +144,7 @@ uint64_t fz_pinned_live(void);
 
 /* bosh_fuzz_faults.c */
 void fz_faults_setup(void);
+void fz_faults_probe(void);
 void fz_faults_disarm(void);
 void fz_nth_write(unsigned int n);
 void fz_nth_done(void);

@@ -180,6 +180,14 @@ void fz_restore_env(void)
 			fz_knob_set(i, fz.knob_orig[i]);
 }
 
+/* Which fault points this kernel has (the stress mode's parent too). */
+void fz_faults_probe(void)
+{
+	fz.have_faults = !access(FZ_DRI "/fail_alloc/times", F_OK);
+	fz.have_core = !access(BOSH_FAILSLAB "/task-filter", F_OK) &&
+		       !access(BOSH_FAIL_PAGE_ALLOC "/task-filter", F_OK);
+}
+
 /*
  * Open this thread's fail-nth file, see whether the bosh fault points
  * exist, and keep every point quiet: fail-nth fires through all of them.
@@ -191,10 +199,7 @@ void fz_faults_setup(void)
 
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth", (long)syscall(SYS_gettid));
 	fz.nth_fd = open(path, O_RDWR | O_CLOEXEC);
-	snprintf(path, sizeof(path), FZ_DRI "/fail_alloc/times");
-	fz.have_faults = !access(path, F_OK);
-	fz.have_core = !access(BOSH_FAILSLAB "/task-filter", F_OK) &&
-		       !access(BOSH_FAIL_PAGE_ALLOC "/task-filter", F_OK);
+	fz_faults_probe();
 	for (i = 0; fz.have_faults && i < FP_BOSH; i++)
 		fz_fault_set(i, "verbose", 0);
 	bosh_write_file(BOSH_FAILSLAB "/verbose", "0");

@@ -332,6 +332,41 @@ void fz_mark_purged(void)
 	}
 }
 
+/* Who may hold a BO the model let go of: mappings, fds, handles. */
+static void fz_dump_holders(void)
+{
+	char path[PATH_MAX], line[512], link[PATH_MAX];
+	int fds[3] = { fz.fd, fz.fd2, fz.fd_other }, i;
+	ssize_t n;
+	FILE *f;
+
+	printf("# render node mappings:\n");
+	f = fopen("/proc/self/maps", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "/dev/dri"))
+			printf("#   %s", line);
+	if (f)
+		fclose(f);
+	printf("# open files:\n");
+	for (i = 0; i < 1024; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = 0;
+			printf("#   %d %s\n", i, link);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fds[i]);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "drm-total") || strstr(line, "drm-client"))
+				printf("#   fd %d: %s", fds[i], line);
+		if (f)
+			fclose(f);
+	}
+}
+
 /*
  * The device's gauges against the model, with nothing armed: they add up,
  * and our BOs and pins are all there is beside other users' (none outside
@@ -367,9 +402,27 @@ void fz_check_counts(void)
 	fz_log_more(" | counts bos %ld pages %ld resident %ld backed up %ld pinned %ld",
 		    bos, total, res, bu, pinned);
 	live = want_pages;
-	if (bos != (long)want_bos || total != (long)live || pinned != (long)want_pinned)
+	if (bos != (long)want_bos || total != (long)live || pinned != (long)want_pinned) {
+		char path[PATH_MAX], line[256];
+		FILE *f;
+
+		fz_quiet_begin();
+		printf("# the model's BOs (slot handle pages pins map):\n");
+		for (i = 0; i < FZ_SLOTS; i++)
+			if (fz.bo[i].used)
+				printf("#   %d h%u %" PRIu64 " %u %s\n", i, fz.bo[i].handle,
+				       fz.bo[i].npages, fz.bo[i].pins, fz.bo[i].map ? "mapped" : "-");
+		snprintf(path, sizeof(path), FZ_DRI "/objects");
+		f = fopen(path, "re");
+		printf("# debugfs objects:\n");
+		while (f && fgets(line, sizeof(line), f))
+			printf("#   %s", line);
+		if (f)
+			fclose(f);
+		fz_dump_holders();
 		fz_fail("counts: bos %ld pages_total %ld pages_pinned %ld, the model says %" PRIu64
 			" %" PRIu64 " %" PRIu64, bos, total, pinned, want_bos, live, want_pinned);
+	}
 	if (res < 0 || bu < 0 || res + bu > total)
 		fz_fail("gauges do not add up: resident %ld + backed up %ld > total %ld",
 			res, bu, total);
