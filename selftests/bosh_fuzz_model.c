@@ -231,18 +231,27 @@ bool fz_mapped(const struct fz_bo *b, uint64_t p, uint64_t n)
 	       (p + n <= b->hole_lo || p >= b->hole_hi);
 }
 
-/* Unmap what is left of the mapping, piece by piece: a hole may be reused. */
+/*
+ * Unmap what is left of the mapping, piece by piece: a hole may be reused.
+ * Quiet: even a whole VMA's munmap allocates (the maple tree's nodes), and
+ * a mapping left behind would keep the BO alive behind the model's back.
+ */
 void fz_unmap(struct fz_bo *b)
 {
 	uint64_t lo = b->map_lo, hi = b->map_hi;
+	int err = 0;
 
 	if (!b->map)
 		return;
+	fz_quiet_begin();
 	if (b->hole_hi > b->hole_lo) {
-		munmap(b->map + lo * BOSH_PAGE, (b->hole_lo - lo) * BOSH_PAGE);
+		err = munmap(b->map + lo * BOSH_PAGE, (b->hole_lo - lo) * BOSH_PAGE);
 		lo = b->hole_hi;
 	}
-	munmap(b->map + lo * BOSH_PAGE, (hi - lo) * BOSH_PAGE);
+	err |= munmap(b->map + lo * BOSH_PAGE, (hi - lo) * BOSH_PAGE);
+	fz_quiet_end();
+	if (err)
+		fz_fail("munmap of h%u's mapping: %s", b->handle, strerror(errno));
 	b->map = NULL;
 	b->map_lo = b->map_hi = b->hole_lo = b->hole_hi = 0;
 	b->ro = false;
