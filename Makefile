@@ -4,6 +4,7 @@ SEED ?=
 ITERATIONS ?=
 DURATION ?=
 PROCS ?=
+PRESSURE ?=
 MUTANTS ?=
 
 .PHONY: all run check lint bench fuzz soak mutate dkms-install module clean
@@ -27,7 +28,7 @@ bench:
 	scripts/bench
 
 fuzz:
-	SEED="$(SEED)" ITERATIONS="$(ITERATIONS)" DURATION="$(DURATION)" PROCS="$(PROCS)" scripts/fuzz
+	SEED="$(SEED)" ITERATIONS="$(ITERATIONS)" DURATION="$(DURATION)" PROCS="$(PROCS)" PRESSURE="$(PRESSURE)" scripts/fuzz
 
 soak:
 	DURATION="$(DURATION)" scripts/soak

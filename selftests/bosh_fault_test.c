@@ -475,18 +475,6 @@ static bool fail_nth_fired(void)
 	return len > 0 && atoi(val) == 0;
 }
 
-/* Let failslab and fail_page_alloc fail sleeping allocations too. */
-static void core_faults_all_gfp(int on)
-{
-	bosh_write_file("/sys/kernel/debug/failslab/verbose", "0");
-	bosh_write_file("/sys/kernel/debug/fail_page_alloc/verbose", "0");
-	bosh_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", on ? "N" : "Y");
-	bosh_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", on ? "N" : "Y");
-	bosh_write_file("/sys/kernel/debug/fail_page_alloc/min-order", on ? "0" : "1");
-	/* BO pages are GFP_HIGHUSER: __GFP_HIGHMEM is set even on x86-64. */
-	bosh_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", on ? "N" : "Y");
-}
-
 /*
  * The end of a fail-nth sweep: some injected failures failed the call, and
  * the last call, which consumed no failure, succeeded.
@@ -494,7 +482,7 @@ static void core_faults_all_gfp(int on)
 static void sweep_done(struct __test_metadata *_metadata, const char *what,
 		       int nth, int failed, bool fired, int ret)
 {
-	core_faults_all_gfp(0);
+	bosh_core_faults_all_gfp(0);
 	TH_LOG("%s: %d fault sites, %d of them failed the call", what, nth - 2, failed);
 	EXPECT_LT(0, failed);
 	EXPECT_FALSE(fired);
@@ -508,7 +496,7 @@ TEST_F(fault, fail_nth_sweep_create)
 	bool fired = true;
 	uint32_t h;
 
-	core_faults_all_gfp(1);
+	bosh_core_faults_all_gfp(1);
 	for (n = 1; n < 1000 && fired; n++) {
 		ASSERT_EQ(0, fail_nth(n));
 		ret = bosh_create(self->fd, 64 * BOSH_PAGE, &h);
@@ -536,7 +524,7 @@ TEST_F(fault, fail_nth_sweep_validate_and_rw)
 	bool fired = true;
 
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
-	core_faults_all_gfp(1);
+	bosh_core_faults_all_gfp(1);
 	for (nth = 1; nth < 2000 && fired; nth++) {
 		ASSERT_EQ(0, fail_nth(nth));
 		ret = bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE,
@@ -572,7 +560,7 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	dmabuf = bosh_export(self->fd, h);
 	ASSERT_LE(0, dmabuf);
-	core_faults_all_gfp(1);
+	bosh_core_faults_all_gfp(1);
 	for (nth = 1; nth < 2000 && fired; nth++) {
 		p.fd = dmabuf;
 		ASSERT_EQ(0, fail_nth(nth));
@@ -880,11 +868,11 @@ TEST_F(fault, fail_nth_sweep_every_ioctl)
 			sweep_key = bosh_key();
 			ASSERT_EQ(0, bosh_fill_bo(self->fd, h, SWEEP_PAGES, sweep_seed, sweep_key, 0));
 			ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
-			core_faults_all_gfp(1);
+			bosh_core_faults_all_gfp(1);
 			ASSERT_EQ(0, fail_nth(nth));
 			ret = op->call(self->fd, h);
 			fired = fail_nth_fired();
-			core_faults_all_gfp(0);
+			bosh_core_faults_all_gfp(0);
 			if (ret) {
 				failed++;
 				EXPECT_TRUE(fired) TH_LOG("%s nth %d: %d with no injected failure",

@@ -1,28 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bosh_fuzz: the error-path fuzzer. Runs seeded random sequences of every
- * bosh ioctl (valid and invalid), mmap and touch, fork with mappings,
+ * bosh ioctl (valid and invalid), mmap and touch, partial munmap, mremap,
+ * mprotect, fork with mappings (the parent evicting under the child),
+ * threads racing on one fd,
  * GEM_CLOSE, PRIME, madvise, pin, busy, signals, debugfs shrink/purge/
  * evict, sysfs knobs and fault injection, against a user-space model of
  * each BO's content and state. Stops at the first divergence with the
  * seed, the step and the last steps.
  *
- * Determinism: every random choice is drawn from one PRNG before the
- * kernel's answer is known, and no choice depends on an answer that
- * timing may change (purges by reclaim, busy fences, injected faults).
- * The digest is an FNV-1a hash of every draw, so the same seed and
- * iteration count give the same digest. Results that timing may change
- * are accepted by the model as sets ("maybe purged", "page is one of
- * these contents").
+ * Determinism: each step draws its op and the seed of its own stream
+ * from the main PRNG; the op draws its choices from that stream before
+ * the kernel's answer is known. The digest is an FNV-1a hash of the main
+ * stream's draws, so the same seed and iteration count give the same
+ * digest whatever the kernel answered, and the same seed replays the
+ * same ops with the same arguments. What timing may change (purges by
+ * reclaim, busy fences, the core fault points' probability mode, the
+ * threads' interleaving, reclaim in the pressure mode) is accepted by
+ * the model as sets ("maybe purged", "page is one of these contents").
  *
  * usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v]
  *                  [-x OP,...]   (leave out ops by name, e.g. -x pin,fork)
+ *                  [-P]          (real memory pressure: a process beside
+ *                                 the fuzzer takes what memory is
+ *                                 available; reclaim must call the scan)
  *
  * The program, one concern a file:
  *   bosh_fuzz.c         this: the PRNG and digest, reporting, the op
  *                       table and loop, set-up, stress mode, main
  *   bosh_fuzz_model.c   documented errnos, the content model, BO state
  *   bosh_fuzz_ops.c     the BO operations, fork, debugfs triggers
+ *   bosh_fuzz_threads.c threads on one fd: close during a fault or a
+ *                       BO_RW, pins racing unpins
  *   bosh_fuzz_prime.c   the PRIME operations
  *   bosh_fuzz_faults.c  fault points, fail-nth, knobs, signals
  *   bosh_fuzz.h         what they share
@@ -30,7 +39,7 @@
 #define _GNU_SOURCE
 #include "bosh_fuzz.h"
 
-struct fz_state fz = { .fd = -1, .fd2 = -1, .fd_other = -1, .nth_fd = -1 };
+struct fz_state fz = { .fd = -1, .fd2 = -1, .fd_other = -1, .nth_fd = -1, .mif_fd = -1 };
 
 /* -x NAME,...: leave ops out (a known bug need not stop the rest). */
 static const char *fz_exclude;
@@ -47,16 +56,34 @@ static void fz_hash(uint64_t v)
 	}
 }
 
-/* Every draw feeds the digest: the digest is the sequence. */
-uint64_t rnd(uint64_t n)
+static uint64_t fz_draw(uint64_t *state, uint64_t n)
 {
 	uint64_t v;
 
-	fz.rng += 0x9e3779b97f4a7c15ULL;
-	v = bosh_mix(fz.rng);
-	v = n ? v % n : v;
+	*state += 0x9e3779b97f4a7c15ULL;
+	v = bosh_mix(*state);
+	return n ? v % n : v;
+}
+
+/*
+ * The sequence: each step draws its op and the seed of its own stream
+ * from the main stream, and only these draws feed the digest. An op's
+ * own choices come from the step's stream, so an op that stops early on
+ * what the kernel answered (a failed create leaves a slot empty) or a
+ * thread's timing cannot shift the steps after it.
+ */
+static uint64_t rnd_main(uint64_t n)
+{
+	uint64_t v = fz_draw(&fz.rng, n);
+
 	fz_hash(v);
 	return v;
+}
+
+/* The op's choices: the step's stream. */
+uint64_t rnd(uint64_t n)
+{
+	return fz_draw(&fz.sub, n);
 }
 
 uint64_t rnd_range(uint64_t lo, uint64_t hi)
@@ -76,8 +103,6 @@ void fz_log(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line + n, sizeof(fz.ring[0]) - n, fmt, ap);
 	va_end(ap);
-	if (fz.verbose)
-		printf("# [%u] %s\n", fz.worker, line);
 }
 
 /* Append to the current step's line (the result). */
@@ -99,6 +124,7 @@ void fz_fail(const char *fmt, ...)
 	uint64_t s;
 	va_list ap;
 
+	fz_quiet_begin();
 	printf("# DIVERGENCE worker %u seed %" PRIu64 " step %" PRIu64 ": ",
 	       fz.worker, fz.seed, fz.step);
 	va_start(ap, fmt);
@@ -108,8 +134,9 @@ void fz_fail(const char *fmt, ...)
 	for (s = first; s <= fz.step; s++)
 		printf("#   %s\n", fz.ring[s % FZ_RING]);
 	printf("# digest at divergence %016" PRIx64 "\n", fz.digest);
-	printf("# replay: make fuzz SEED=%" PRIu64 " ITERATIONS=%" PRIu64 "%s%s\n",
-	       fz.seed, fz.iterations, fz_exclude ? " FUZZ_EXCLUDE=" : "", fz_exclude ?: "");
+	printf("# replay: make fuzz SEED=%" PRIu64 " ITERATIONS=%" PRIu64 " DURATION=%u%s%s%s\n",
+	       fz.seed, fz.iterations, fz.duration, fz.pressure ? " PRESSURE=1" : "",
+	       fz_exclude ? " FUZZ_EXCLUDE=" : "", fz_exclude ?: "");
 	if (fz.stress)
 		printf("#   (stress mode: the interleaving is not fixed)\n");
 	fflush(stdout);
@@ -134,6 +161,8 @@ static const struct fz_entry fz_table[] = {
 	{ op_bad_ioctl, 16, "op_bad_ioctl" }, { op_prime, 48, "op_prime" }, { op_prime_other_file, 12, "op_prime_other_file" },
 	{ op_fork, 1, "op_fork" }, { op_debugfs, 4, "op_debugfs" }, { op_knob, 2, "op_knob" }, { op_fault, 4, "op_fault" },
 	{ op_verify_all, 1, "op_verify_all" }, { op_fail_nth, 48, "op_fail_nth" }, { op_signal, 1, "op_signal" },
+	{ op_mremap, 8, "op_mremap" }, { op_mprotect, 8, "op_mprotect" },
+	{ op_threads, 4, "op_threads" },
 };
 #define FZ_NTABLE (sizeof(fz_table) / sizeof(fz_table[0]))
 
@@ -156,7 +185,8 @@ static void fz_step(void)
 			total += weight[i];
 		}
 	}
-	r = rnd(total);
+	r = rnd_main(total);
+	fz.sub = rnd_main(0);
 	for (i = 0; r >= weight[i]; i++)
 		r -= weight[i];
 
@@ -169,7 +199,7 @@ static void fz_step(void)
 	fz_op_time[i] += bosh_now() - t;
 	fz_op_count[i]++;
 	if (fz.nth_now) {
-		fz_nth_write(0);
+		fz_nth_done();
 		fz.nth_now = false;
 	}
 	fz.ops++;
@@ -204,6 +234,7 @@ static void fz_setup(void)
 	fz.max_pinned_mb = bosh_sysfs_read(0, "max_pinned_mb");
 	fz.base_bytes = fz.stress ? 0 : bosh_stat(0, "pages_total") * BOSH_PAGE;
 	fz.base_pinned = fz.stress ? 0 : bosh_stat(0, "pages_pinned");
+	fz.base_bos = fz.stress ? 0 : bosh_stat(0, "bos");
 	fz_signals_init();
 }
 
@@ -221,9 +252,12 @@ static void fz_teardown(void)
 		close(fz.fd_other);
 }
 
+static bool fz_counts_every_step;
+
 /* One fuzzing process; fz.step is the number of steps run. */
 static void fz_run(uint64_t seed)
 {
+	fz_counts_every_step = getenv("BOSH_FUZZ_COUNTS");
 	double end = bosh_now() + fz.duration;
 	int i;
 
@@ -235,6 +269,12 @@ static void fz_run(uint64_t seed)
 			break;
 		fz_step();
 		fz_spot_check();
+		/* To find the step that set a count wrong (slow). */
+		if (fz_counts_every_step)
+			fz_check_counts();
+		/* -v: each step with its results, as it ended. */
+		if (fz.verbose)
+			printf("# [%u] %s\n", fz.worker, fz.ring[fz.step % FZ_RING]);
 	}
 	/* Final word: injection off, every retained BO intact. */
 	fz_log("final verify");
@@ -247,13 +287,119 @@ static void fz_run(uint64_t seed)
 	fz_teardown();
 }
 
+/* ---- real memory pressure (-P) ----------------------------------------- */
+
+static pid_t fz_hog_pid = -1;
+static long fz_scans0[2];
+static const char *const fz_scan_keys[2] = { "scans_kswapd_total", "scans_direct_total" };
+
+/*
+ * A process beside the fuzzer that holds a BO of a quarter of the guest's
+ * RAM on the fuzzer's device (so the device's shrinker count is large
+ * enough for kswapd to call its scan, which meets the fuzzer's BOs on the
+ * same LRU) and keeps taking what memory is available (anonymous memory,
+ * written, then let go). It reads a chunk of its BO back after each round
+ * (a restore under pressure) and checks it: exit 1 on a mismatch. It has
+ * no make-it-fail and draws nothing: the sequence is the same without it.
+ */
+#define FZ_HOG_CHUNK	64
+
+static void fz_hog(int ready)
+{
+	static char buf[FZ_HOG_CHUNK * BOSH_PAGE];
+	uint64_t npages = bosh_meminfo_kib("MemTotal") / 4 / (BOSH_PAGE / 1024), i, n, r = 0;
+	uint32_t h;
+	int fd = bosh_open(0);
+
+	npages -= npages % FZ_HOG_CHUNK;
+	if (fd < 0 || bosh_create(fd, npages * BOSH_PAGE, &h))
+		_exit(3);
+	for (i = 0; i < npages; i += FZ_HOG_CHUNK) {
+		bosh_pattern_fill_at(buf, i, FZ_HOG_CHUNK, fz.seed, 0xb0b, 1);
+		if (bosh_rw(fd, h, BOSH_RW_WRITE, i * BOSH_PAGE, sizeof(buf), buf))
+			_exit(3);
+	}
+	if (write(ready, "r", 1) != 1)
+		_exit(3);
+	for (;;) {
+		long avail = bosh_meminfo_kib("MemAvailable");
+		/* Past what is available: reclaim must find the rest. */
+		size_t len = (avail > 0 ? avail + 16 * 1024 : 16 * 1024) * 1024UL;
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (p != MAP_FAILED) {
+			for (n = 0; n < len; n += BOSH_PAGE)
+				p[n] = (char)n;
+			munmap(p, len);
+		}
+		/* The fuzzer's fault points may fail the read: only content counts. */
+		i = bosh_mix(++r) % (npages / FZ_HOG_CHUNK) * FZ_HOG_CHUNK;
+		if (!bosh_rw(fd, h, BOSH_RW_READ, i * BOSH_PAGE, sizeof(buf), buf) &&
+		    bosh_pattern_check_at(buf, i, FZ_HOG_CHUNK, fz.seed, 0xb0b, 1))
+			_exit(1);
+		usleep(100000);
+	}
+}
+
+static void fz_pressure_start(void)
+{
+	int i, pfd[2];
+	char c;
+
+	for (i = 0; i < 2; i++)
+		fz_scans0[i] = bosh_stat_all_devices(fz_scan_keys[i]);
+	fflush(stdout);
+	if (pipe(pfd))
+		fz_fail("pipe: %s", strerror(errno));
+	fz_hog_pid = fork();
+	if (fz_hog_pid < 0)
+		fz_fail("fork: %s", strerror(errno));
+	if (!fz_hog_pid) {
+		/* The OOM killer takes the hog first, never the fuzzer. */
+		bosh_write_file("/proc/self/oom_score_adj", "1000");
+		close(pfd[0]);
+		fz_hog(pfd[1]);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) != 1)
+		fz_fail("the memory hog did not start");
+	close(pfd[0]);
+}
+
+/* The scan must have been called by reclaim: kswapd or direct. */
+static int fz_pressure_stop(void)
+{
+	long d[2];
+	int i, st;
+
+	if (fz_hog_pid > 0) {
+		kill(fz_hog_pid, SIGKILL);
+		waitpid(fz_hog_pid, &st, 0);
+		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) {
+			printf("# pressure: the hog ended with status 0x%x%s\n", st,
+			       WIFEXITED(st) && WEXITSTATUS(st) == 1 ?
+			       " (its BO's content did not survive)" : "");
+			return 1;
+		}
+	}
+	for (i = 0; i < 2; i++)
+		d[i] = bosh_stat_all_devices(fz_scan_keys[i]) - fz_scans0[i];
+	printf("# pressure: scans by kswapd %ld, by direct reclaim %ld\n", d[0], d[1]);
+	if (d[0] + d[1] > 0)
+		return 0;
+	printf("# pressure: reclaim never called the scan\n");
+	return 1;
+}
+
 static void fz_print_errnos(void)
 {
 	int e;
 
 	if (fz.verbose || getenv("BOSH_FUZZ_PROFILE"))
 		for (e = 0; e < (int)FZ_NTABLE; e++)
-			printf("# op %2d: %6" PRIu64 " calls %7.3fs\n", e, fz_op_count[e], fz_op_time[e]);
+			printf("# %-22s %6" PRIu64 " calls %7.3fs\n", fz_table[e].name,
+			       fz_op_count[e], fz_op_time[e]);
 
 	printf("# errnos seen:");
 	for (e = 1; e < 140; e++)
@@ -321,7 +467,8 @@ static int fz_stress(void)
 
 static void fz_usage(void)
 {
-	fprintf(stderr, "usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v] [-x OP,...]\n");
+	fprintf(stderr, "usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v]\n"
+		"                 [-x OP,...] [-P]\n");
 	exit(2);
 }
 
@@ -340,7 +487,7 @@ int main(int argc, char **argv)
 	fz_exclude = getenv("FUZZ_EXCLUDE");
 	if (fz_exclude && !*fz_exclude)
 		fz_exclude = NULL;
-	while ((opt = getopt(argc, argv, "s:n:d:p:vx:")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:d:p:vx:P")) != -1) {
 		switch (opt) {
 		case 's': fz.seed = strtoull(optarg, NULL, 0); break;
 		case 'n': fz.iterations = strtoull(optarg, NULL, 0); break;
@@ -348,6 +495,7 @@ int main(int argc, char **argv)
 		case 'p': fz.procs = strtoul(optarg, NULL, 0); break;
 		case 'v': fz.verbose = true; break;
 		case 'x': fz_exclude = optarg; break;
+		case 'P': fz.pressure = true; break;
 		default: fz_usage();
 		}
 	}
@@ -357,6 +505,10 @@ int main(int argc, char **argv)
 		fz.procs = 1;
 	fz.stress = fz.procs > 1;
 	fz.worker = ~0u;
+	if (fz.pressure && fz.stress) {
+		fprintf(stderr, "bosh_fuzz: -P runs with one process\n");
+		return 2;
+	}
 	if (fz_exclude)
 		printf("# excluded ops: %s\n", fz_exclude);
 	printf("# bosh_fuzz seed %" PRIu64 " iterations %" PRIu64 " duration %us procs %u (%s)\n",
@@ -364,6 +516,9 @@ int main(int argc, char **argv)
 	       fz.stress ? "stress: the seed fixes each sequence, not the interleaving" :
 	       "deterministic");
 	fz_read_knobs();
+	fz_faults_probe();
+	if (fz.pressure)
+		fz_pressure_start();
 	t0 = bosh_now();
 	if (fz.stress) {
 		fails = fz_stress();
@@ -372,10 +527,13 @@ int main(int argc, char **argv)
 		fz.worker = 0;
 		fz_run(fz.seed);
 		fz_print_errnos();
+		fz_faults_report();
 		fz.worker = ~0u;
 	}
 	dt = bosh_now() - t0;
 	fz_restore_env();
+	if (fz.pressure)
+		fails += fz_pressure_stop();
 	/* In stress mode the ioctls were counted in the workers. */
 	printf("# %" PRIu64 " ops, %" PRIu64 " ioctls (parent view) in %.1fs: %.0f ops/s\n",
 	       fz.stress ? fz.step : fz.ops, fz.ioctls, dt, (fz.stress ? fz.step : fz.ops) / dt);

@@ -54,12 +54,20 @@ struct fz_bo {
 	bool maybe_purged;	/* DONTNEED while unpinned: reclaim may purge */
 	bool dead;		/* observed purged */
 	unsigned int pins;
-	char *map;
+	char *map;		/* where page 0 is (or would be) mapped */
+	uint64_t map_lo, map_hi;	/* pages [lo, hi) are mapped ... */
+	uint64_t hole_lo, hole_hi;	/* ... but for a hole [lo, hi) */
+	bool ro;		/* mprotect()ed read-only */
 	int dmabuf;
 };
 
-/* The bosh fault points, as named under FZ_DRI. */
-enum { FP_ALLOC, FP_BACKUP, FP_WRITEBACK, FP_RESTORE, FP_INTR, FP_COUNT };
+/* The bosh fault points (under FZ_DRI), then the core's two. */
+enum {
+	FP_ALLOC, FP_BACKUP, FP_WRITEBACK, FP_RESTORE, FP_INTR,
+	FP_SLAB, FP_PAGE, FP_COUNT
+};
+#define FP_BOSH		FP_SLAB		/* the first core point */
+#define FP_CORE_MASK	((1u << FP_SLAB) | (1u << FP_PAGE))
 
 /* The ioctls whose errnos are checked against the header. */
 enum fz_op {
@@ -71,14 +79,18 @@ enum fz_op {
 struct fz_state {
 	uint64_t seed, iterations;
 	unsigned int duration, procs, worker;
-	bool stress, verbose, have_faults;
-	int fd, fd2, fd_other, nth_fd;
-	uint64_t rng, digest, step;
+	bool stress, verbose, have_faults, have_core, pressure;
+	int fd, fd2, fd_other, nth_fd, mif_fd;
+	uint64_t rng, sub, digest, step;
 	struct fz_bo bo[FZ_SLOTS];
 	uint32_t next_serial;
 	unsigned int armed;		/* fault points possibly armed */
 	bool nth_next, nth_now;		/* fail-nth for the next op */
 	unsigned int nth_val;
+	unsigned int quiet;		/* depth of fz_quiet_begin() */
+	long nth_saved;			/* fail-nth left while quiet */
+	uint64_t base_bos;
+	uint64_t injected[FP_COUNT];	/* faults seen injected, per point */
 	bool sig_now;			/* a timer signal may hit this op */
 	long knob_orig[FZ_NKNOBS];
 	long max_bo_mb, max_pinned_mb;
@@ -91,8 +103,8 @@ struct fz_state {
 extern struct fz_state fz;
 
 /* A SIGBUS or SIGSEGV while armed jumps back (bosh_fuzz_faults.c). */
-extern sigjmp_buf fz_jmp;
-extern volatile sig_atomic_t fz_jmp_armed;
+extern __thread sigjmp_buf fz_jmp;
+extern __thread volatile sig_atomic_t fz_jmp_armed;	/* siglongjmp()s the signal */
 
 /* bosh_fuzz.c: randomness (every draw feeds the digest) and reporting */
 uint64_t rnd(uint64_t n);
@@ -103,6 +115,7 @@ void fz_fail(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)
 
 /* bosh_fuzz_model.c */
 int fz_ioctl(enum fz_op op, int fd, unsigned long req, void *arg);
+int fz_note_errno(enum fz_op op, int ret);
 bool fz_injecting(void);
 bool fz_restore_errs(int err);
 void fz_expect(const char *what, int err, int want);
@@ -123,14 +136,25 @@ void fz_check_read(struct fz_bo *b, int err, uint64_t off, uint64_t len,
 		   const char *buf, const char *how);
 void fz_verify_pages(struct fz_bo *b, uint64_t p, uint64_t npages, const char *how);
 void fz_mark_purged(void);
+void fz_check_counts(void);
+bool fz_mapped(const struct fz_bo *b, uint64_t p, uint64_t n);
+void fz_unmap(struct fz_bo *b);
+bool fz_documented_errno(enum fz_op op, int err);
+uint64_t fz_pinned_live(void);
 
 /* bosh_fuzz_faults.c */
 void fz_faults_setup(void);
+void fz_faults_probe(void);
 void fz_faults_disarm(void);
 void fz_nth_write(unsigned int n);
+void fz_nth_done(void);
 void fz_restore_env(void);
 void fz_read_knobs(void);
 void fz_signals_init(void);
+void fz_quiet_begin(void);
+void fz_quiet_end(void);
+void fz_faults_report(void);
+void *fz_alloc(size_t len);
 
 /* bosh_fuzz_ops.c */
 int fz_validate(struct fz_bo *b, uint32_t flags);
@@ -143,6 +167,8 @@ void op_close(void);
 void op_close_bad(void);
 void op_mmap(void);
 void op_munmap(void);
+void op_mremap(void);
+void op_mprotect(void);
 void op_touch(void);
 void op_rw_write(void);
 void op_rw_read(void);
@@ -156,6 +182,8 @@ void op_info(void);
 void op_bad_ioctl(void);
 void op_fork(void);
 void op_debugfs(void);
+/* ... bosh_fuzz_threads.c ... */
+void op_threads(void);
 /* ... bosh_fuzz_prime.c ... */
 void op_prime(void);
 void op_prime_other_file(void);

@@ -8,43 +8,110 @@
 #include "bosh_fuzz.h"
 
 static const char *const fz_points[FP_COUNT] = {
-	"fail_alloc", "fail_backup", "fail_writeback", "fail_restore",
-	"fail_restore_intr",
+	FZ_DRI "/fail_alloc", FZ_DRI "/fail_backup", FZ_DRI "/fail_writeback",
+	FZ_DRI "/fail_restore", FZ_DRI "/fail_restore_intr", BOSH_FAILSLAB,
+	BOSH_FAIL_PAGE_ALLOC,
 };
+
+/* The times each point was armed with: what is left tells what fired. */
+static long fz_armed_times[FP_COUNT];
+static uint64_t fz_nth_fired;
 
 static const char *const fz_knobs[FZ_NKNOBS] = {
 	"shrinker_enabled", "writeback", "swap_reserve_mb", "max_bo_mb",
 	"max_pinned_mb",
 };
 
-sigjmp_buf fz_jmp;
-volatile sig_atomic_t fz_jmp_armed;
+__thread sigjmp_buf fz_jmp;
+__thread volatile sig_atomic_t fz_jmp_armed;
 
 /* ---- files: fault attributes, knobs, fail-nth ------------------------------- */
+
+/*
+ * The fuzzer's own file writes and reads (fault attributes, knobs,
+ * counters, its buffers) run quiet: no fail-nth and no make-it-fail, so
+ * only the calls under test meet the core fault points.
+ */
+void fz_quiet_begin(void)
+{
+	char val[16] = "";
+
+	if (fz.quiet++)
+		return;
+	fz.nth_saved = 0;
+	if (fz.nth_fd >= 0 && fz.nth_now && pread(fz.nth_fd, val, sizeof(val) - 1, 0) > 0)
+		fz.nth_saved = atol(val);
+	if (fz.nth_saved)
+		fz_nth_write(0);
+	if (fz.mif_fd >= 0 && pwrite(fz.mif_fd, "0", 1, 0) != 1)
+		fz_fail("make-it-fail: %s", strerror(errno));
+}
+
+void fz_quiet_end(void)
+{
+	if (--fz.quiet)
+		return;
+	if (fz.nth_saved)
+		fz_nth_write(fz.nth_saved);
+	if (fz.mif_fd >= 0 && pwrite(fz.mif_fd, "1", 1, 0) != 1)
+		fz_fail("make-it-fail: %s", strerror(errno));
+}
+
+/* A buffer of the fuzzer's own: an injected failure retries quiet. */
+void *fz_alloc(size_t len)
+{
+	void *p = malloc(len);
+
+	if (!p) {
+		fz_quiet_begin();
+		p = malloc(len);
+		fz_quiet_end();
+	}
+	if (!p)
+		fz_fail("out of memory");
+	return p;
+}
 
 static void fz_fault_set(int p, const char *attr, long v)
 {
 	char path[PATH_MAX], val[32];
 
-	snprintf(path, sizeof(path), FZ_DRI "/%s/%s", fz_points[p], attr);
+	snprintf(path, sizeof(path), "%s/%s", fz_points[p], attr);
 	snprintf(val, sizeof(val), "%ld", v);
+	fz_quiet_begin();
 	bosh_write_file(path, val);
+	fz_quiet_end();
 }
 
 static void fz_fault_disarm(int p)
 {
+	char path[PATH_MAX];
+	long left;
+
+	fz_quiet_begin();
+	snprintf(path, sizeof(path), "%s/times", fz_points[p]);
+	left = bosh_read_long(path);
 	fz_fault_set(p, "probability", 0);
 	fz_fault_set(p, "times", 0);
 	fz_fault_set(p, "interval", 1);
 	fz_fault_set(p, "space", 0);
+	fz_quiet_end();
+	if (fz_armed_times[p] > 0 && left >= 0 && left <= fz_armed_times[p])
+		fz.injected[p] += fz_armed_times[p] - left;
+	fz_armed_times[p] = 0;
 }
 
 static void fz_knob_set(unsigned int k, long v)
 {
 	char val[32];
+	int err;
 
 	snprintf(val, sizeof(val), "%ld", v);
-	bosh_sysfs_write(0, fz_knobs[k], val);
+	fz_quiet_begin();
+	err = bosh_sysfs_write(0, fz_knobs[k], val);
+	fz_quiet_end();
+	if (err)
+		fz_fail("knob %s = %ld: %s", fz_knobs[k], v, strerror(-err));
 }
 
 /*
@@ -60,14 +127,36 @@ void fz_nth_write(unsigned int n)
 		fz_fail("fail-nth write: %s", strerror(errno));
 }
 
+/* After a step: was its fail-nth consumed? */
+void fz_nth_done(void)
+{
+	char val[16] = "";
+
+	if (fz.nth_fd >= 0 && pread(fz.nth_fd, val, sizeof(val) - 1, 0) > 0 && !atol(val))
+		fz_nth_fired++;
+	fz_nth_write(0);
+}
+
 /* Disarm every fault point. */
 void fz_faults_disarm(void)
 {
 	unsigned int i;
 
 	for (i = 0; i < FP_COUNT; i++)
-		fz_fault_disarm(i);
+		if ((i < FP_BOSH && fz.have_faults) || (i >= FP_BOSH && fz.have_core))
+			fz_fault_disarm(i);
 	fz.armed = 0;
+}
+
+/* What was injected, per kind. */
+void fz_faults_report(void)
+{
+	unsigned int i;
+
+	printf("# faults injected:");
+	for (i = 0; i < FP_COUNT; i++)
+		printf(" %s=%" PRIu64, strrchr(fz_points[i], '/') + 1, fz.injected[i]);
+	printf(" fail-nth=%" PRIu64 "\n", fz_nth_fired);
 }
 
 /* Put back what the run changed: fail-nth, the fault points, the knobs. */
@@ -77,14 +166,26 @@ void fz_restore_env(void)
 
 	if (fz.nth_fd >= 0)
 		fz_nth_write(0);
+	if (fz.mif_fd >= 0 && pwrite(fz.mif_fd, "0", 1, 0) != 1)
+		perror("make-it-fail");
+	fz.quiet = 1;
 	/* Workers leave the shared settings to the parent. */
 	if (fz.stress && fz.worker != ~0u)
 		return;
-	if (fz.have_faults)
-		fz_faults_disarm();
+	fz_faults_disarm();
+	if (fz.have_core)
+		bosh_core_faults_all_gfp(0);
 	for (i = 0; i < FZ_NKNOBS; i++)
 		if (fz.knob_orig[i] >= 0)
 			fz_knob_set(i, fz.knob_orig[i]);
+}
+
+/* Which fault points this kernel has (the stress mode's parent too). */
+void fz_faults_probe(void)
+{
+	fz.have_faults = !access(FZ_DRI "/fail_alloc/times", F_OK);
+	fz.have_core = !access(BOSH_FAILSLAB "/task-filter", F_OK) &&
+		       !access(BOSH_FAIL_PAGE_ALLOC "/task-filter", F_OK);
 }
 
 /*
@@ -98,12 +199,24 @@ void fz_faults_setup(void)
 
 	snprintf(path, sizeof(path), "/proc/self/task/%ld/fail-nth", (long)syscall(SYS_gettid));
 	fz.nth_fd = open(path, O_RDWR | O_CLOEXEC);
-	snprintf(path, sizeof(path), FZ_DRI "/fail_alloc/times");
-	fz.have_faults = !access(path, F_OK);
-	for (i = 0; fz.have_faults && i < FP_COUNT; i++)
+	fz_faults_probe();
+	for (i = 0; fz.have_faults && i < FP_BOSH; i++)
 		fz_fault_set(i, "verbose", 0);
-	bosh_write_file("/sys/kernel/debug/failslab/verbose", "0");
-	bosh_write_file("/sys/kernel/debug/fail_page_alloc/verbose", "0");
+	bosh_write_file(BOSH_FAILSLAB "/verbose", "0");
+	bosh_write_file(BOSH_FAIL_PAGE_ALLOC "/verbose", "0");
+	if (!fz.have_core)
+		return;
+	/*
+	 * The core points fail sleeping and highmem allocations of any
+	 * order, in the fuzzer's tasks only: task-filter, and make-it-fail
+	 * on this task, which its threads and children inherit.
+	 */
+	bosh_core_faults_all_gfp(1);
+	bosh_write_file(BOSH_FAILSLAB "/task-filter", "Y");
+	bosh_write_file(BOSH_FAIL_PAGE_ALLOC "/task-filter", "Y");
+	fz.mif_fd = open("/proc/self/make-it-fail", O_RDWR | O_CLOEXEC);
+	if (fz.mif_fd < 0 || pwrite(fz.mif_fd, "1", 1, 0) != 1)
+		fz_fail("make-it-fail: %s", strerror(errno));
 }
 
 void fz_read_knobs(void)
@@ -119,7 +232,7 @@ void fz_read_knobs(void)
 static void fz_sigbus(int sig)
 {
 	if (fz_jmp_armed)
-		siglongjmp(fz_jmp, 1);
+		siglongjmp(fz_jmp, sig);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -176,7 +289,8 @@ void op_knob(void)
 	switch (k) {
 	case 0: case 1: v = rnd(2); break;
 	case 2: v = rnd(2) ? 0 : 128; break;
-	case 3: v = bo_caps[rnd(4)]; break;
+	/* Above what others hold (the pressure mode's hog holds a BO). */
+	case 3: v = bo_caps[rnd(4)] + (long)((fz.base_bytes + (1 << 20) - 1) >> 20); break;
 	default: v = pin_caps[rnd(4)]; break;
 	}
 	fz_log("knob %s kind %" PRIu64 " = %ld", fz_knobs[k], kind, v);
@@ -185,6 +299,8 @@ void op_knob(void)
 		/* Out of range or not a number: refused, nothing changes. */
 		err = -bosh_write_file(path, k < 2 ? "2" : k == 3 ? "0" : "junk");
 		fz_log_more(" bad -> %s", err ? strerror(err) : "ok");
+		if (err == ENOMEM && fz_injecting())
+			return;	/* the open met an injected failure */
 		fz_expect("bad knob value", err, EINVAL);
 		return;
 	}
@@ -206,9 +322,10 @@ void op_fault(void)
 	uint64_t p = rnd(FP_COUNT), kind = rnd(4), interval = rnd_range(1, 8);
 	uint64_t times = rnd_range(1, 4), space = rnd(3) ? 0 : rnd_range(1, 8) * BOSH_PAGE;
 	uint64_t prob = rnd_range(1, 30);
+	bool core = p >= FP_BOSH;
 
-	fz_log("fault %s kind %" PRIu64, fz_points[p], kind);
-	if (!fz.have_faults)
+	fz_log("fault %s kind %" PRIu64, strrchr(fz_points[p], '/') + 1, kind);
+	if (core ? !fz.have_core : !fz.have_faults)
 		return;
 	if (kind == 0) {
 		fz_fault_disarm(p);
@@ -216,11 +333,21 @@ void op_fault(void)
 		fz_log_more(" disarm");
 		return;
 	}
+	if (fz.armed & (1u << p))
+		fz_fault_disarm(p);
+	fz_quiet_begin();
 	fz_fault_set(p, "verbose", 0);
-	fz_fault_set(p, "space", space);
-	if (fz.stress && kind == 1) {
+	fz_fault_set(p, "space", core ? 0 : space);
+	/*
+	 * The core points' probability mode runs in the deterministic mode
+	 * too (a few failures at a time, in the fuzzer's tasks only): which
+	 * allocation fails is not reproducible, the sequence is.
+	 */
+	if ((fz.stress || core) && kind == 1) {
+		prob = core ? prob / 3 + 1 : prob;
+		times = core ? times * 2 : -1;
 		fz_fault_set(p, "interval", 1);
-		fz_fault_set(p, "times", -1);
+		fz_fault_set(p, "times", times);
 		fz_fault_set(p, "probability", prob);
 		fz_log_more(" probability %" PRIu64, prob);
 	} else {
@@ -228,8 +355,10 @@ void op_fault(void)
 		fz_fault_set(p, "times", times);
 		fz_fault_set(p, "probability", 100);
 		fz_log_more(" interval %" PRIu64 " times %" PRIu64 " space %" PRIu64,
-			    interval, times, space);
+			    interval, times, core ? 0 : space);
 	}
+	fz_quiet_end();
+	fz_armed_times[p] = (long)times;
 	fz.armed |= 1u << p;
 }
 
@@ -239,7 +368,7 @@ void op_verify_all(void)
 	int i;
 
 	fz_log("verify-all");
-	if (fz.have_faults && !fz.stress) {
+	if (!fz.stress) {
 		for (i = 0; i < FP_COUNT; i++)
 			if (fz.armed & (1u << i))
 				fz_fault_disarm(i);
@@ -251,6 +380,7 @@ void op_verify_all(void)
 		if (b->used && !b->dead)
 			fz_verify_pages(b, 0, b->npages, "verify-all");
 	}
+	fz_check_counts();
 }
 
 void op_fail_nth(void)
@@ -297,7 +427,7 @@ void op_signal(void)
 		err = fz_debugfs("purge", "1");
 		if (!err)
 			fz_mark_purged();
-		else if (err != EINTR)
+		else if (err != EINTR && !(err == ENOMEM && fz_injecting()))
 			fz_fail("purge under signal: %s", strerror(err));
 		break;
 	}

@@ -32,7 +32,7 @@ static const int fz_documented[OP_NOPS][10] = {
 	[OP_FD2H] = { EBADF, EINVAL, ENOMEM, ENOSPC, ENODATA, EIO, EINTR, EOVERFLOW },
 };
 
-static bool fz_is_documented(enum fz_op op, int err)
+bool fz_documented_errno(enum fz_op op, int err)
 {
 	int i;
 
@@ -48,13 +48,17 @@ static bool fz_is_documented(enum fz_op op, int err)
  */
 int fz_ioctl(enum fz_op op, int fd, unsigned long req, void *arg)
 {
-	int ret = ioctl(fd, req, arg) ? errno : 0;
+	return fz_note_errno(op, ioctl(fd, req, arg) ? errno : 0);
+}
 
+/* Count, log and check what an ioctl (of this thread or another) returned. */
+int fz_note_errno(enum fz_op op, int ret)
+{
 	fz.ioctls++;
 	if (ret < 140)
 		fz.errs[ret]++;
 	fz_log_more(" -> %s", ret ? strerror(ret) : "ok");
-	if (ret && !fz_is_documented(op, ret))
+	if (ret && !fz_documented_errno(op, ret))
 		fz_fail("%s returned %s (%d), not in its documented errno set",
 			fz_op_names[op], strerror(ret), ret);
 	return ret;
@@ -63,7 +67,7 @@ int fz_ioctl(enum fz_op op, int fd, unsigned long req, void *arg)
 /* Injected failures the model must tolerate for this step. */
 bool fz_injecting(void)
 {
-	return fz.stress || fz.nth_now || fz.armed;
+	return fz.stress || fz.nth_now || fz.armed || fz.pressure;
 }
 
 bool fz_restore_errs(int err)
@@ -181,7 +185,7 @@ uint64_t fz_bytes_live(void)
 	return n;
 }
 
-static uint64_t fz_pinned_live(void)
+uint64_t fz_pinned_live(void)
 {
 	uint64_t n = 0;
 	int i;
@@ -220,10 +224,42 @@ struct fz_bo *fz_pick(void)
 	return b->used ? b : NULL;
 }
 
+/* Pages [p, p + n) are all mapped. */
+bool fz_mapped(const struct fz_bo *b, uint64_t p, uint64_t n)
+{
+	return b->map && n && p >= b->map_lo && p + n <= b->map_hi &&
+	       (p + n <= b->hole_lo || p >= b->hole_hi);
+}
+
+/*
+ * Unmap what is left of the mapping, piece by piece: a hole may be reused.
+ * Quiet: even a whole VMA's munmap allocates (the maple tree's nodes), and
+ * a mapping left behind would keep the BO alive behind the model's back.
+ */
+void fz_unmap(struct fz_bo *b)
+{
+	uint64_t lo = b->map_lo, hi = b->map_hi;
+	int err = 0;
+
+	if (!b->map)
+		return;
+	fz_quiet_begin();
+	if (b->hole_hi > b->hole_lo) {
+		err = munmap(b->map + lo * BOSH_PAGE, (b->hole_lo - lo) * BOSH_PAGE);
+		lo = b->hole_hi;
+	}
+	err |= munmap(b->map + lo * BOSH_PAGE, (hi - lo) * BOSH_PAGE);
+	fz_quiet_end();
+	if (err)
+		fz_fail("munmap of h%u's mapping: %s", b->handle, strerror(errno));
+	b->map = NULL;
+	b->map_lo = b->map_hi = b->hole_lo = b->hole_hi = 0;
+	b->ro = false;
+}
+
 void fz_forget(struct fz_bo *b)
 {
-	if (b->map)
-		munmap(b->map, b->npages * BOSH_PAGE);
+	fz_unmap(b);
 	if (b->dmabuf >= 0)
 		close(b->dmabuf);
 	free(b->pages);
@@ -239,6 +275,12 @@ bool fz_read_may_fail(struct fz_bo *b, int err)
 		return true;
 	}
 	if (err == EINTR && fz.sig_now)
+		return true;
+	/*
+	 * The user buffer's own page fault may fail (an injected failure,
+	 * or no memory under pressure): copy_to_user gives EFAULT.
+	 */
+	if (err == EFAULT && fz_injecting())
 		return true;
 	return fz_injecting() && fz_restore_errs(err);
 }
@@ -273,15 +315,13 @@ void fz_check_read(struct fz_bo *b, int err, uint64_t off, uint64_t len,
 /* Read @npages pages at @p through BO_RW and check them. */
 void fz_verify_pages(struct fz_bo *b, uint64_t p, uint64_t npages, const char *how)
 {
-	char *buf = malloc(npages * BOSH_PAGE);
+	char *buf = fz_alloc(npages * BOSH_PAGE);
 	struct drm_bosh_bo_rw rw = {
 		.handle = b->handle, .op = BOSH_RW_READ, .offset = p * BOSH_PAGE,
 		.size = npages * BOSH_PAGE, .data = (uintptr_t)buf,
 	};
 	int err;
 
-	if (!buf)
-		fz_fail("out of memory");
 	fz_log_more(" | verify h%u p%" PRIu64 "+%" PRIu64, b->handle, p, npages);
 	err = fz_ioctl(OP_RW, fz.fd, DRM_IOCTL_BOSH_BO_RW, &rw);
 	fz_check_read(b, err, p * BOSH_PAGE, npages * BOSH_PAGE, buf, how);
@@ -299,4 +339,100 @@ void fz_mark_purged(void)
 		if (b->used && !b->pins && b->madv == BOSH_MADV_DONTNEED)
 			b->dead = true;
 	}
+}
+
+/* Who may hold a BO the model let go of: mappings, fds, handles. */
+static void fz_dump_holders(void)
+{
+	char path[PATH_MAX], line[512], link[PATH_MAX];
+	int fds[3] = { fz.fd, fz.fd2, fz.fd_other }, i;
+	ssize_t n;
+	FILE *f;
+
+	printf("# render node mappings:\n");
+	f = fopen("/proc/self/maps", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strstr(line, "/dev/dri"))
+			printf("#   %s", line);
+	if (f)
+		fclose(f);
+	printf("# open files:\n");
+	for (i = 0; i < 1024; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", i);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n > 0) {
+			link[n] = 0;
+			printf("#   %d %s\n", i, link);
+		}
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fds[i]);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			if (strstr(line, "drm-total") || strstr(line, "drm-client"))
+				printf("#   fd %d: %s", fds[i], line);
+		if (f)
+			fclose(f);
+	}
+}
+
+/*
+ * The device's gauges against the model, with nothing armed: they add up,
+ * and our BOs and pins are all there is beside other users' (none outside
+ * the stress mode). A BO reclaim let go of is freed from a work item, so
+ * a surplus may take a moment to go.
+ */
+void fz_check_counts(void)
+{
+	long bos = 0, total = 0, res = 0, bu = 0, pinned = 0;
+	uint64_t live = 0, want_bos = fz.base_bos, want_pages, want_pinned;
+	int i, tries;
+
+	if (fz.stress)
+		return;
+	for (i = 0; i < FZ_SLOTS; i++)
+		if (fz.bo[i].used)
+			want_bos++;
+	want_pages = fz.base_bytes / BOSH_PAGE + fz_bytes_live() / BOSH_PAGE;
+	want_pinned = fz.base_pinned + fz_pinned_live();
+	fz_quiet_begin();
+	for (tries = 0; tries < 40; tries++) {
+		bos = bosh_stat(0, "bos");
+		total = bosh_stat(0, "pages_total");
+		res = bosh_stat(0, "pages_resident");
+		bu = bosh_stat(0, "pages_backed_up");
+		pinned = bosh_stat(0, "pages_pinned");
+		if (bos == (long)want_bos && total == (long)want_pages &&
+		    pinned == (long)want_pinned)
+			break;
+		usleep(50000);
+	}
+	fz_quiet_end();
+	fz_log_more(" | counts bos %ld pages %ld resident %ld backed up %ld pinned %ld",
+		    bos, total, res, bu, pinned);
+	live = want_pages;
+	if (bos != (long)want_bos || total != (long)live || pinned != (long)want_pinned) {
+		char path[PATH_MAX], line[256];
+		FILE *f;
+
+		fz_quiet_begin();
+		printf("# the model's BOs (slot handle pages pins map):\n");
+		for (i = 0; i < FZ_SLOTS; i++)
+			if (fz.bo[i].used)
+				printf("#   %d h%u %" PRIu64 " %u %s\n", i, fz.bo[i].handle,
+				       fz.bo[i].npages, fz.bo[i].pins, fz.bo[i].map ? "mapped" : "-");
+		snprintf(path, sizeof(path), FZ_DRI "/objects");
+		f = fopen(path, "re");
+		printf("# debugfs objects:\n");
+		while (f && fgets(line, sizeof(line), f))
+			printf("#   %s", line);
+		if (f)
+			fclose(f);
+		fz_dump_holders();
+		fz_fail("counts: bos %ld pages_total %ld pages_pinned %ld, the model says %" PRIu64
+			" %" PRIu64 " %" PRIu64, bos, total, pinned, want_bos, live, want_pinned);
+	}
+	if (res < 0 || bu < 0 || res + bu > total)
+		fz_fail("gauges do not add up: resident %ld + backed up %ld > total %ld",
+			res, bu, total);
 }

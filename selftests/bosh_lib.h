@@ -305,6 +305,25 @@ static inline long bosh_vmstat(const char *key)
 	return bosh_proc_value("/proc/vmstat", key);
 }
 
+#define BOSH_FAILSLAB		"/sys/kernel/debug/failslab"
+#define BOSH_FAIL_PAGE_ALLOC	"/sys/kernel/debug/fail_page_alloc"
+
+/*
+ * Let failslab and fail_page_alloc fail sleeping allocations too, of any
+ * order, highmem included (BO pages are GFP_HIGHUSER: __GFP_HIGHMEM is
+ * set even on x86-64); @on 0 puts back the defaults. fail-nth and the
+ * probability mode then reach every allocation a call makes.
+ */
+static inline void bosh_core_faults_all_gfp(int on)
+{
+	bosh_write_file(BOSH_FAILSLAB "/verbose", "0");
+	bosh_write_file(BOSH_FAIL_PAGE_ALLOC "/verbose", "0");
+	bosh_write_file(BOSH_FAILSLAB "/ignore-gfp-wait", on ? "N" : "Y");
+	bosh_write_file(BOSH_FAIL_PAGE_ALLOC "/ignore-gfp-wait", on ? "N" : "Y");
+	bosh_write_file(BOSH_FAIL_PAGE_ALLOC "/min-order", on ? "0" : "1");
+	bosh_write_file(BOSH_FAIL_PAGE_ALLOC "/ignore-gfp-highmem", on ? "N" : "Y");
+}
+
 /* CLOCK_MONOTONIC in seconds. */
 static inline double bosh_now(void)
 {
