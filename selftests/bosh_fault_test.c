@@ -598,17 +598,9 @@ TEST_F(fault, fail_nth_sweep_foreign_import)
 static long fault_get(const char *point, const char *knob)
 {
 	char path[PATH_MAX];
-	long v = -1;
-	FILE *f;
 
 	snprintf(path, sizeof(path), FAULT_DIR "/%s/%s", point, knob);
-	f = fopen(path, "re");
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
+	return bosh_read_long(path);
 }
 
 /* Faults each point injected since it was armed with CAMPAIGN_TIMES. */
