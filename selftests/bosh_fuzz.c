@@ -72,7 +72,7 @@ static uint64_t fz_draw(uint64_t *state, uint64_t n)
  * what the kernel answered (a failed create leaves a slot empty) or a
  * thread's timing cannot shift the steps after it.
  */
-static uint64_t rnd_main(uint64_t n)
+uint64_t rnd_main(uint64_t n)
 {
 	uint64_t v = fz_draw(&fz.rng, n);
 
@@ -169,13 +169,12 @@ static const struct fz_entry fz_table[] = {
 static double fz_op_time[64];
 static uint64_t fz_op_count[64];
 
-static void fz_step(void)
+/* A step drawn from the main stream: its op, by weight, and its choices' seed. */
+void fz_fresh_step(unsigned int *op, uint64_t *sub)
 {
 	static unsigned int total;
-	double t;
-	unsigned int i, r;
-
 	static unsigned int weight[FZ_NTABLE];
+	unsigned int i, r;
 
 	if (!total) {
 		for (i = 0; i < FZ_NTABLE; i++) {
@@ -186,16 +185,31 @@ static void fz_step(void)
 		}
 	}
 	r = rnd_main(total);
-	fz.sub = rnd_main(0);
+	*sub = rnd_main(0);
 	for (i = 0; r >= weight[i]; i++)
 		r -= weight[i];
+	*op = i;
+}
+
+static void fz_step(void)
+{
+	static uint64_t found;
+	double t;
+	unsigned int i;
+
+	if (fz.guided)
+		fz_guided_next(found, &i, &fz.sub);
+	else
+		fz_fresh_step(&i, &fz.sub);
 
 	fz.nth_now = fz.nth_next;
 	fz.nth_next = false;
 	if (fz.nth_now)
 		fz_nth_write(fz.nth_val);
 	t = bosh_now();
+	fz_kcov_begin();
 	fz_table[i].fn();
+	found = fz_kcov_end();
 	fz_op_time[i] += bosh_now() - t;
 	fz_op_count[i]++;
 	if (fz.nth_now) {
@@ -264,9 +278,14 @@ static void fz_run(uint64_t seed)
 	fz.rng = seed;
 	fz.digest = 0xcbf29ce484222325ULL;
 	fz_setup();
+	if (fz.kcov && !fz_kcov_open())
+		exit(4);
 	for (fz.step = 0; fz.step < fz.iterations; fz.step++) {
 		if (!(fz.step & 63) && fz.duration && bosh_now() > end)
 			break;
+		/* Edges over time: what a guided run gains, and when. */
+		if (fz.kcov && fz.step && !(fz.step % 2000))
+			fz_kcov_report(fz.guided ? "guided" : "blind", false);
 		fz_step();
 		fz_spot_check();
 		/* To find the step that set a count wrong (slow). */
@@ -275,6 +294,10 @@ static void fz_run(uint64_t seed)
 		/* -v: each step with its results, as it ended. */
 		if (fz.verbose)
 			printf("# [%u] %s\n", fz.worker, fz.ring[fz.step % FZ_RING]);
+	}
+	if (fz.kcov) {
+		fz_kcov_report(fz.guided ? "guided" : "blind", true);
+		fz_kcov_close();
 	}
 	/* Final word: injection off, every retained BO intact. */
 	fz_log("final verify");
@@ -301,13 +324,28 @@ static const char *const fz_scan_keys[2] = { "scans_kswapd_total", "scans_direct
  * written, then let go). It reads a chunk of its BO back after each round
  * (a restore under pressure) and checks it: exit 1 on a mismatch. It has
  * no make-it-fail and draws nothing: the sequence is the same without it.
+ *
+ * How far past MemAvailable a round reaches grows by FZ_HOG_STEP_MIB each
+ * round until reclaim has called a scan: kswapd at its gentlest priority
+ * asks a shrinker for freeable >> 12 objects per pass, deferred until a
+ * batch is due, so a few mild rounds (TCG guests run few in 30 s) can end
+ * with anonymous swap-out alone having met the watermarks.
  */
 #define FZ_HOG_CHUNK	64
+#define FZ_HOG_STEP_MIB	16
+
+static long fz_reclaim_scans(void)
+{
+	return bosh_stat_all_devices(fz_scan_keys[0]) +
+	       bosh_stat_all_devices(fz_scan_keys[1]);
+}
 
 static void fz_hog(int ready)
 {
 	static char buf[FZ_HOG_CHUNK * BOSH_PAGE];
-	uint64_t npages = bosh_meminfo_kib("MemTotal") / 4 / (BOSH_PAGE / 1024), i, n, r = 0;
+	long total_mib = bosh_meminfo_kib("MemTotal") / 1024, over_mib = FZ_HOG_STEP_MIB;
+	uint64_t npages = total_mib * 1024 / 4 / (BOSH_PAGE / 1024), i, n, r = 0;
+	long scans0 = fz_reclaim_scans();
 	uint32_t h;
 	int fd = bosh_open(0);
 
@@ -324,9 +362,12 @@ static void fz_hog(int ready)
 	for (;;) {
 		long avail = bosh_meminfo_kib("MemAvailable");
 		/* Past what is available: reclaim must find the rest. */
-		size_t len = (avail > 0 ? avail + 16 * 1024 : 16 * 1024) * 1024UL;
+		size_t len = ((avail > 0 ? avail / 1024 : 0) + over_mib) << 20;
 		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (fz_reclaim_scans() == scans0 && over_mib < total_mib / 2)
+			over_mib += FZ_HOG_STEP_MIB;
 
 		if (p != MAP_FAILED) {
 			for (n = 0; n < len; n += BOSH_PAGE)
@@ -367,15 +408,34 @@ static void fz_pressure_start(void)
 	close(pfd[0]);
 }
 
-/* The scan must have been called by reclaim: kswapd or direct. */
+/*
+ * The scan must have been called by reclaim: kswapd or direct. A run too
+ * short for the hog to get there keeps the hog going a while longer; the
+ * wait is printed, so a run where reclaim met the fuzzer can be told from
+ * one where it came after.
+ */
+#define FZ_PRESSURE_GRACE_S	180
+
 static int fz_pressure_stop(void)
 {
 	long d[2];
-	int i, st;
+	int i, st, waited = 0;
+	pid_t gone = 0;
 
+	while (fz_hog_pid > 0 && fz_reclaim_scans() == fz_scans0[0] + fz_scans0[1] &&
+	       waited < FZ_PRESSURE_GRACE_S &&
+	       !(gone = waitpid(fz_hog_pid, &st, WNOHANG))) {
+		sleep(1);
+		waited++;
+	}
+	if (waited)
+		printf("# pressure: the hog ran %d s past the fuzzer before reclaim called the scan\n",
+		       waited);
 	if (fz_hog_pid > 0) {
-		kill(fz_hog_pid, SIGKILL);
-		waitpid(fz_hog_pid, &st, 0);
+		if (gone != fz_hog_pid) {
+			kill(fz_hog_pid, SIGKILL);
+			waitpid(fz_hog_pid, &st, 0);
+		}
 		if (!WIFSIGNALED(st) || WTERMSIG(st) != SIGKILL) {
 			printf("# pressure: the hog ended with status 0x%x%s\n", st,
 			       WIFEXITED(st) && WEXITSTATUS(st) == 1 ?
@@ -468,7 +528,7 @@ static int fz_stress(void)
 static void fz_usage(void)
 {
 	fprintf(stderr, "usage: bosh_fuzz [-s SEED] [-n ITERATIONS] [-d SECONDS] [-p PROCS] [-v]\n"
-		"                 [-x OP,...] [-P]\n");
+		"                 [-x OP,...] [-P] [-K | -G]\n");
 	exit(2);
 }
 
@@ -487,7 +547,7 @@ int main(int argc, char **argv)
 	fz_exclude = getenv("FUZZ_EXCLUDE");
 	if (fz_exclude && !*fz_exclude)
 		fz_exclude = NULL;
-	while ((opt = getopt(argc, argv, "s:n:d:p:vx:P")) != -1) {
+	while ((opt = getopt(argc, argv, "s:n:d:p:vx:PKG")) != -1) {
 		switch (opt) {
 		case 's': fz.seed = strtoull(optarg, NULL, 0); break;
 		case 'n': fz.iterations = strtoull(optarg, NULL, 0); break;
@@ -496,6 +556,8 @@ int main(int argc, char **argv)
 		case 'v': fz.verbose = true; break;
 		case 'x': fz_exclude = optarg; break;
 		case 'P': fz.pressure = true; break;
+		case 'K': fz.kcov = true; break;
+		case 'G': fz.kcov = fz.guided = true; break;
 		default: fz_usage();
 		}
 	}
@@ -505,8 +567,8 @@ int main(int argc, char **argv)
 		fz.procs = 1;
 	fz.stress = fz.procs > 1;
 	fz.worker = ~0u;
-	if (fz.pressure && fz.stress) {
-		fprintf(stderr, "bosh_fuzz: -P runs with one process\n");
+	if ((fz.pressure || fz.kcov) && fz.stress) {
+		fprintf(stderr, "bosh_fuzz: -P, -K and -G run with one process\n");
 		return 2;
 	}
 	if (fz_exclude)
@@ -514,6 +576,7 @@ int main(int argc, char **argv)
 	printf("# bosh_fuzz seed %" PRIu64 " iterations %" PRIu64 " duration %us procs %u (%s)\n",
 	       fz.seed, fz.iterations, fz.duration, fz.procs,
 	       fz.stress ? "stress: the seed fixes each sequence, not the interleaving" :
+	       fz.guided ? "guided by kcov: the seed does not fix the sequence" :
 	       "deterministic");
 	fz_read_knobs();
 	fz_faults_probe();

@@ -80,6 +80,7 @@ struct fz_state {
 	uint64_t seed, iterations;
 	unsigned int duration, procs, worker;
 	bool stress, verbose, have_faults, have_core, pressure;
+	bool kcov, guided;		/* -K: count edges; -G: and be led by them */
 	int fd, fd2, fd_other, nth_fd, mif_fd;
 	uint64_t rng, sub, digest, step;
 	struct fz_bo bo[FZ_SLOTS];
@@ -107,6 +108,8 @@ extern __thread sigjmp_buf fz_jmp;
 extern __thread volatile sig_atomic_t fz_jmp_armed;	/* siglongjmp()s the signal */
 
 /* bosh_fuzz.c: randomness (every draw feeds the digest) and reporting */
+uint64_t rnd_main(uint64_t n);
+void fz_fresh_step(unsigned int *op, uint64_t *sub);
 uint64_t rnd(uint64_t n);
 uint64_t rnd_range(uint64_t lo, uint64_t hi);
 void fz_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -193,5 +196,13 @@ void op_fault(void);
 void op_verify_all(void);
 void op_fail_nth(void);
 void op_signal(void);
+
+/* bosh_fuzz_kcov.c */
+bool fz_kcov_open(void);
+void fz_kcov_close(void);
+void fz_kcov_begin(void);
+uint64_t fz_kcov_end(void);
+void fz_kcov_report(const char *mode, bool last);
+void fz_guided_next(uint64_t found, unsigned int *op, uint64_t *sub);
 
 #endif /* BOSH_FUZZ_H */
