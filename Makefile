@@ -6,8 +6,9 @@ DURATION ?=
 PROCS ?=
 PRESSURE ?=
 MUTANTS ?=
+ROUNDS ?=
 
-.PHONY: all run check lint bench fuzz soak mutate dkms-install module clean
+.PHONY: all run check lint bench fuzz fuzz-guided soak mutate coverage dkms-install module clean
 
 all: module
 
@@ -30,11 +31,17 @@ bench:
 fuzz:
 	SEED="$(SEED)" ITERATIONS="$(ITERATIONS)" DURATION="$(DURATION)" PROCS="$(PROCS)" PRESSURE="$(PRESSURE)" scripts/fuzz
 
+fuzz-guided:
+	SEED="$(SEED)" ITERATIONS="$(ITERATIONS)" ROUNDS="$(ROUNDS)" DURATION="$(DURATION)" scripts/fuzz-guided
+
 soak:
 	DURATION="$(DURATION)" scripts/soak
 
 mutate:
 	MUTANTS="$(MUTANTS)" scripts/mutate
+
+coverage:
+	scripts/coverage
 
 dkms-install:
 	scripts/dkms-install

@@ -27,6 +27,59 @@ static unsigned int devices = 1;
 module_param(devices, uint, 0444);
 MODULE_PARM_DESC(devices, "Number of bosh devices (1-8, default 1)");
 
+#if defined(BOSH_TEST_HOOKS) && defined(CONFIG_FAULT_INJECTION)
+/*
+ * The load's own fail-nth: the Nth allocation that fault injection may
+ * fail (failslab, fail_page_alloc, with their filters) during bosh_init()
+ * fails, so a test can walk every failure of the probe and init paths
+ * without failing the module loader or user space around them. After
+ * init the parameter reads what was left of the count: non-zero once N
+ * is past init's last allocation, which ends the walk.
+ */
+static unsigned int init_fail_nth;
+module_param(init_fail_nth, uint, 0444);
+MODULE_PARM_DESC(init_fail_nth, "Test hooks: fail the Nth allocation of this load's init");
+
+static void bosh_init_fail_nth(unsigned int n)
+{
+	if (!n)
+		init_fail_nth = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, n);
+}
+
+/*
+ * DRM core's own allocations are left out of the walk: in 6.12 a failure
+ * of drm_sysfs_minor_alloc() leaves an ERR_PTR in minor->kdev, which
+ * drm_minor_alloc_release() then puts (a GPF in kobject_put()).
+ */
+static unsigned int bosh_nth_held;
+
+static void bosh_nth_hold(void)
+{
+	bosh_nth_held = READ_ONCE(current->fail_nth);
+	WRITE_ONCE(current->fail_nth, 0);
+}
+
+static void bosh_nth_release(void)
+{
+	WRITE_ONCE(current->fail_nth, bosh_nth_held);
+}
+#else
+static const unsigned int init_fail_nth;
+
+static void bosh_init_fail_nth(unsigned int n)
+{
+}
+
+static void bosh_nth_hold(void)
+{
+}
+
+static void bosh_nth_release(void)
+{
+}
+#endif
+
 struct workqueue_struct *bosh_wq;
 /*
  * Devices not yet released. Unload waits for them: with every file,
@@ -104,8 +157,10 @@ static int bosh_probe(struct platform_device *pdev)
 		return ret;
 	dma_set_max_seg_size(&pdev->dev, UINT_MAX & PAGE_MASK);
 
+	bosh_nth_hold();
 	bdev = devm_drm_dev_alloc(&pdev->dev, &bosh_drm_driver,
 				  struct bosh_device, drm);
+	bosh_nth_release();
 	if (IS_ERR(bdev))
 		return PTR_ERR(bdev);
 	bdev->id = pdev->id;
@@ -131,7 +186,9 @@ static int bosh_probe(struct platform_device *pdev)
 	ret = drmm_add_action_or_reset(&bdev->drm, bosh_device_fini, NULL);
 	if (ret)
 		return ret;
+	bosh_nth_hold();
 	ret = drm_dev_register(&bdev->drm, 0);
+	bosh_nth_release();
 	if (ret)
 		return ret;
 	bosh_debugfs_init(bdev);
@@ -160,6 +217,12 @@ static struct platform_driver bosh_platform_driver = {
 	},
 };
 
+/*
+ * Unregister the devices and the driver, then wait for every device to be
+ * released: an unbound device lives on while a file, a dma-buf or a scan
+ * holds it, and its release runs module code. Unload and a failed load
+ * both end here.
+ */
 static void bosh_unregister_devices(void)
 {
 	int i;
@@ -169,22 +232,18 @@ static void bosh_unregister_devices(void)
 			platform_device_unregister(bosh_pdevs[i]);
 		bosh_pdevs[i] = NULL;
 	}
+	platform_driver_unregister(&bosh_platform_driver);
+	wait_var_event(&bosh_live_devices, !atomic_read(&bosh_live_devices));
 }
 
-static int __init bosh_init(void)
+static int bosh_register_devices(void)
 {
 	unsigned int i;
 	int ret;
 
-	if (!devices || devices > BOSH_MAX_DEVICES)
-		return -EINVAL;
-	bosh_wq = alloc_workqueue("bosh", WQ_UNBOUND, 0);
-	if (!bosh_wq)
-		return -ENOMEM;
-	bosh_debugfs_module_init();
 	ret = platform_driver_register(&bosh_platform_driver);
 	if (ret)
-		goto err_wq;
+		return ret;
 	for (i = 0; i < devices; i++) {
 		struct platform_device *pdev;
 
@@ -194,6 +253,7 @@ static int __init bosh_init(void)
 			goto err_devices;
 		}
 		bosh_pdevs[i] = pdev;
+		/* A failed probe leaves the device registered but unbound. */
 		if (!platform_get_drvdata(pdev)) {
 			ret = -ENODEV;
 			goto err_devices;
@@ -203,18 +263,34 @@ static int __init bosh_init(void)
 
 err_devices:
 	bosh_unregister_devices();
-	platform_driver_unregister(&bosh_platform_driver);
-err_wq:
-	bosh_debugfs_module_exit();
-	destroy_workqueue(bosh_wq);
+	return ret;
+}
+
+static int __init bosh_init(void)
+{
+	int ret;
+
+	if (!devices || devices > BOSH_MAX_DEVICES)
+		return -EINVAL;
+	bosh_init_fail_nth(init_fail_nth);
+	ret = -ENOMEM;
+	bosh_wq = alloc_workqueue("bosh", WQ_UNBOUND, 0);
+	if (!bosh_wq)
+		goto out;
+	bosh_debugfs_module_init();
+	ret = bosh_register_devices();
+	if (ret) {
+		bosh_debugfs_module_exit();
+		destroy_workqueue(bosh_wq);
+	}
+out:
+	bosh_init_fail_nth(0);
 	return ret;
 }
 
 static void __exit bosh_exit(void)
 {
 	bosh_unregister_devices();
-	platform_driver_unregister(&bosh_platform_driver);
-	wait_var_event(&bosh_live_devices, !atomic_read(&bosh_live_devices));
 	WARN(bosh_pages_held(), "bosh: %ld pages leaked\n", bosh_pages_held());
 	bosh_debugfs_module_exit();
 	destroy_workqueue(bosh_wq);

@@ -13,10 +13,11 @@
  * Guided mode runs programs of FZ_PROG_LEN steps; a step is an op and the
  * seed of its own choices, as in the blind fuzzer. A program that found a
  * new edge joins the corpus; the next program is a fresh one (one time in
- * four, or while the corpus is empty) or a corpus program mutated: one step
- * replaced, one step's choices redrawn, a tail spliced from another corpus
- * program, or a fresh step inserted. Every op still runs against the model
- * and is checked as in blind mode; only the choice of ops differs.
+ * two, or while the corpus is empty) or a corpus program mutated (half the
+ * time one of the eight newest): one step replaced, one step's choices
+ * redrawn, a tail spliced from another corpus program, or a fresh step
+ * inserted. Every op still runs against the model and is checked as in
+ * blind mode; only the choice of ops differs.
  */
 #include <fcntl.h>
 #include <linux/kcov.h>
@@ -212,6 +213,20 @@ static void fz_prog_mutate(struct fz_prog *p)
 	}
 }
 
+/*
+ * Half the time one of the newest programs: what found the latest edges
+ * is nearest the code not reached yet. (Only while the corpus is not
+ * full: after that, entries are replaced at random and age means little.)
+ */
+static unsigned int fz_corpus_pick(void)
+{
+	unsigned int recent = ncorpus < 8 ? ncorpus : 8;
+
+	if (ncorpus < FZ_CORPUS && rnd_main(2))
+		return ncorpus - 1 - rnd_main(recent);
+	return rnd_main(ncorpus);
+}
+
 /* The guided mode's next step; found is what the previous step found. */
 void fz_guided_next(uint64_t found, unsigned int *op, uint64_t *sub)
 {
@@ -219,10 +234,10 @@ void fz_guided_next(uint64_t found, unsigned int *op, uint64_t *sub)
 	if (cur_pos == FZ_PROG_LEN) {
 		if (cur_new)
 			corpus[ncorpus < FZ_CORPUS ? ncorpus++ : rnd_main(FZ_CORPUS)] = cur;
-		if (!ncorpus || !rnd_main(4)) {
+		if (!ncorpus || !rnd_main(2)) {
 			fz_prog_fresh(&cur);
 		} else {
-			cur = corpus[rnd_main(ncorpus)];
+			cur = corpus[fz_corpus_pick()];
 			fz_prog_mutate(&cur);
 		}
 		cur_pos = 0;
