@@ -23,6 +23,8 @@
  *   BENCH_OC_FACTOR (2)  overcommit: bosh and anon data together, x MemTotal
  *   BENCH_OC_TOUCHES (4000) random page reads per overcommit round
  *   BENCH_OC_TIMEOUT (600, seconds) for the whole overcommit child
+ *   BENCH_BUDGET_S (1200) past this, swap and overcommit stop repeating
+ *                        (after 3 repetitions at least)
  *
  * Must run as root (debugfs, sysfs, drop_caches), with two bosh devices
  * (bosh.0 and bosh.1); needs swap for the swap and overcommit sections.
@@ -45,6 +47,7 @@
 
 int bench_fd = -1;
 uint64_t bench_seed;
+double bench_t0;
 
 /* ---------------------------------------------------------------- JSON */
 
@@ -233,6 +236,7 @@ int main(int argc, char **argv)
 	char date[64];
 	time_t t = time(NULL);
 
+	bench_t0 = t_start;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_seed = bosh_seed();
 	bench_fd = bosh_open(0);

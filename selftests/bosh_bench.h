@@ -20,6 +20,7 @@
 /* bosh.0, opened once by main(), and the seed of the patterns. */
 extern int bench_fd;
 extern uint64_t bench_seed;
+extern double bench_t0;		/* when main() started */
 
 /* bosh_bench.c: the JSON result, built as the sections run */
 void jobj(const char *key);
@@ -56,6 +57,7 @@ void tspread(const char *name, const double *v, int n, const char *unit, const c
 /* bosh_bench_util.c */
 long env_long(const char *name, long def);
 int bench_reps(int slow);
+int bench_over_budget(int done);
 void drop_caches(void);
 double sec_median(double *v, int n);
 void *anon_4k(size_t len);

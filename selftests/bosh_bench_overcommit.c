@@ -199,7 +199,7 @@ static void oc_child(uint64_t bo_pages, uint64_t anon_pages, uint64_t touches, i
 	if (oc_alloc(&d))
 		_exit(3);
 	oc_fill(&d, reps, sh);
-	for (r = 0; r < reps; r++) {
+	for (r = 0; r < reps && !bench_over_budget(r); r++) {
 		enum oc_round first = r % 2 ? OC_MMAP : OC_RW;
 
 		sh->pps[first][r] = oc_round(&d, first, touches, sh, r);

@@ -306,7 +306,7 @@ void bench_swap(void)
 		printf("# no swap or no bosh.1: section 3 skipped\n");
 		return;
 	}
-	for (rep = 0; rep < n; rep++)
+	for (rep = 0; rep < n && !bench_over_budget(rep); rep++)
 		if (swap_rep(rep, npages, dev1_fd, f))
 			break;
 	n = rep;

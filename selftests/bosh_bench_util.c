@@ -27,6 +27,20 @@ int bench_reps(int slow)
 	return n < 1 ? 1 : n > BENCH_MAX_REPS ? BENCH_MAX_REPS : n;
 }
 
+/*
+ * Should a slow section stop after @done repetitions? Only past
+ * BENCH_BUDGET_S seconds of run (default 1200, under scripts/bench's VM
+ * timeout) and with 3 done: fewer repetitions, shown in each figure's n,
+ * beat a guest killed with all its results. A budget, not a timing check.
+ */
+int bench_over_budget(int done)
+{
+	if (done < 3 || bosh_now() - bench_t0 < env_long("BENCH_BUDGET_S", 1200))
+		return 0;
+	printf("# over the time budget: stopping after %d repetitions\n", done);
+	return 1;
+}
+
 void drop_caches(void)
 {
 	sync();
