@@ -14,21 +14,25 @@
  * extracts the blocks.
  *
  * Sizes come from the environment (MiB unless noted):
- *   BENCH_COPY_MB (64)   memcpy buffers for the copy limit
+ *   BENCH_REPS (5)       repetitions of the slow figures (swap, overcommit)
+ *   BENCH_FAST_REPS (9)  repetitions of the fast ones (copy, RAM, scaling)
+ *   BENCH_COPY_MB (64)   memcpy and allocate-and-copy buffers
  *   BENCH_RAM_MB (128)   BO for evict/restore with writeback off
- *   BENCH_SWAP_MB (256)  pages for the swap comparisons
+ *   BENCH_SWAP_MB (64)   pages of each object of the swap comparisons
  *   BENCH_SCALE_MAX (100000) largest BO count for the scaling run
- *   BENCH_OC_FACTOR (2)  overcommit size as a multiple of MemTotal
- *   BENCH_OC_TOUCHES (0 = every page) random page touches
- *   BENCH_OC_TIMEOUT (300, seconds) per overcommit workload
+ *   BENCH_OC_FACTOR (2)  overcommit: bosh and anon data together, x MemTotal
+ *   BENCH_OC_TOUCHES (4000) random page reads per overcommit round
+ *   BENCH_OC_TIMEOUT (600, seconds) for the whole overcommit child
+ *   BENCH_BUDGET_S (1200) past this, swap and overcommit stop repeating
+ *                        (after 3 repetitions at least)
  *
- * Must run as root (debugfs, sysfs, drop_caches); needs swap for the
- * swap and overcommit sections.
+ * Must run as root (debugfs, sysfs, drop_caches), with two bosh devices
+ * (bosh.0 and bosh.1); needs swap for the swap and overcommit sections.
  *
  * The program, one section a file:
  *   bosh_bench.c             this: main, the JSON and the table
  *   bosh_bench_util.c        helpers the sections share
- *   bosh_bench_copy.c        1. the copy limit
+ *   bosh_bench_copy.c        1. the copy limit and the allocate-and-copy floor
  *   bosh_bench_ram.c         2. backup and restore in RAM
  *   bosh_bench_swap.c        3. against core-mm reclaim
  *   bosh_bench_scale.c       4. scaling with the number of BOs
@@ -43,6 +47,7 @@
 
 int bench_fd = -1;
 uint64_t bench_seed;
+double bench_t0;
 
 /* ---------------------------------------------------------------- JSON */
 
@@ -151,30 +156,87 @@ void trow(const char *fmt, ...)
 	fflush(stdout);
 }
 
+#define ROW_FMT	"%-54s %11.4g %11s %11s %-8s %s\n"
+#define HEAD_FMT	"%-54s %11s %11s %11s %-8s %s\n"
+
+/* A figure measured once, or derived: the value in the median column. */
 void tline(const char *name, double v, const char *unit, const char *vs)
 {
-	trow("%-54s %12.4g %-9s %s\n", name, v, unit, vs ? vs : "");
+	trow(ROW_FMT, name, v, "", "", unit, vs ? vs : "");
 }
 
-double ratio_str(char *s, size_t n, double v, double ref, const char *what)
+static int cmp_double(const void *a, const void *b)
 {
-	double r = ref > 0 ? v / ref : NAN;
+	double x = *(const double *)a, y = *(const double *)b;
 
-	snprintf(s, n, "%.3f x %s", r, what);
-	return r;
+	return x < y ? -1 : x > y;
+}
+
+/* NaNs (a repetition that measured nothing) are left out. */
+struct spread spread_of(const double *v, int n)
+{
+	struct spread s = { NAN, NAN, NAN, 0 };
+	double w[BENCH_MAX_REPS];
+	int i;
+
+	for (i = 0; i < n && s.n < BENCH_MAX_REPS; i++)
+		if (v[i] == v[i])
+			w[s.n++] = v[i];
+	if (!s.n)
+		return s;
+	qsort(w, s.n, sizeof(*w), cmp_double);
+	s.min = w[0];
+	s.max = w[s.n - 1];
+	s.med = s.n % 2 ? w[s.n / 2] : (w[s.n / 2 - 1] + w[s.n / 2]) / 2;
+	return s;
+}
+
+/* Per-repetition ratios a[i] / b[i]: each pair was measured side by side. */
+void ratios(double *out, const double *a, const double *b, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		out[i] = b[i] > 0 ? a[i] / b[i] : NAN;
+}
+
+void jspread(const char *key, const double *v, int n)
+{
+	struct spread s = spread_of(v, n);
+	int i;
+
+	jobj(key);
+	jnum("median", s.med);
+	jnum("min", s.min);
+	jnum("max", s.max);
+	jint("n", s.n);
+	jarr("samples");
+	for (i = 0; i < n; i++)
+		jnum(NULL, v[i]);
+	jend_arr();
+	jend_obj();
+}
+
+void tspread(const char *name, const double *v, int n, const char *unit, const char *note)
+{
+	struct spread s = spread_of(v, n);
+	char lo[16], hi[16];
+
+	snprintf(lo, sizeof(lo), "%.4g", s.min);
+	snprintf(hi, sizeof(hi), "%.4g", s.max);
+	trow(ROW_FMT, name, s.med, lo, hi, unit, note ? note : "");
 }
 
 /* ---------------------------------------------------------------- main */
 
 int main(int argc, char **argv)
 {
-	struct scale_result scale[8] = { 0 };
-	double t_start = bosh_now();
+	double t_start = bosh_now(), slab_per_bo;
 	struct utsname u;
 	char date[64];
 	time_t t = time(NULL);
-	int nscale = 0;
 
+	bench_t0 = t_start;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	bench_seed = bosh_seed();
 	bench_fd = bosh_open(0);
@@ -182,9 +244,13 @@ int main(int argc, char **argv)
 		printf("# no bosh device\n");
 		return 1;
 	}
-	/* max_bo_mb defaults to half the RAM: the overcommit needs more. */
-	if (bosh_sysfs_write(0, "max_bo_mb", "1048576")) {
-		printf("# cannot raise max_bo_mb\n");
+	/*
+	 * max_bo_mb defaults to half the RAM: the overcommit needs more.
+	 * bosh.1 is the peer device of the comparisons that need two LRUs.
+	 */
+	if (bosh_sysfs_write(0, "max_bo_mb", "1048576") ||
+	    bosh_sysfs_write(1, "max_bo_mb", "1048576")) {
+		printf("# cannot raise max_bo_mb of bosh.0 and bosh.1 (two devices needed)\n");
 		return 1;
 	}
 	uname(&u);
@@ -199,19 +265,24 @@ int main(int argc, char **argv)
 	jstr("note", "QEMU TCG guest: absolute numbers are emulation speed; compare ratios");
 	jint("seed", bench_seed);
 
-	bench_ram(bench_copy());
+	jint("reps", bench_reps(1));
+	jint("fast_reps", bench_reps(0));
+
+	bench_copy();
+	bench_ram();
 	bench_swap();
-	bench_scale(scale, &nscale);
+	slab_per_bo = bench_scale();
 	bench_overcommit();
-	bench_overhead(scale, nscale);
+	bench_overhead(slab_per_bo);
 
 	jnum("run_s", bosh_now() - t_start);
 	jend_obj();
 
 	printf("\nBOSH-BENCH-TABLE-BEGIN\n");
-	printf("bosh benchmarks, %s, kernel %s, %ld CPUs, MemTotal %ld kB (QEMU TCG: absolute numbers are emulation speed)\n",
-	       date, u.release, sysconf(_SC_NPROCESSORS_ONLN), bosh_meminfo_kib("MemTotal"));
-	printf("%-54s %12s %-9s %s\n", "metric", "value", "unit", "ratio");
+	printf("bosh benchmarks, %s, kernel %s, %ld CPUs, MemTotal %ld kB\n", date, u.release,
+	       sysconf(_SC_NPROCESSORS_ONLN), bosh_meminfo_kib("MemTotal"));
+	printf("(QEMU TCG: absolute figures are emulation speed; median, min, max of the reps)\n");
+	printf(HEAD_FMT, "metric", "median", "min", "max", "unit", "note");
 	fputs(table, stdout);
 	printf("BOSH-BENCH-TABLE-END\n");
 

@@ -6,13 +6,12 @@
 #define _GNU_SOURCE
 #include "bosh_bench.h"
 
-void bench_overhead(struct scale_result *res, int nres)
+/* @per_bo: section 4's slab growth per BO of its largest resident set. */
+void bench_overhead(double per_bo)
 {
 	uint64_t npages = 1UL << 20;	/* a 4 GiB BO, never populated */
 	long free0, vm0, slab0, d_free, d_vm, d_slab;
-	double per_bo = NAN;
 	uint32_t h;
-	int i;
 
 	drop_caches();
 	sleep(1);
@@ -27,9 +26,6 @@ void bench_overhead(struct scale_result *res, int nres)
 	d_vm = bosh_meminfo_kib("VmallocUsed") - vm0;
 	d_slab = bosh_meminfo_kib("Slab") - slab0;
 	bosh_close_bo(bench_fd, h);
-	for (i = 0; i < nres; i++)
-		if (res[i].bos >= 10000)
-			per_bo = res[i].slab_per_bo;
 
 	trow("\n== 6. memory overhead ==\n");
 	tline("per slot: unpopulated 4 GiB BO, MemFree drop", d_free * 1024.0 / npages,

@@ -1,10 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bosh_bench section 3, against core-mm reclaim: bosh's evict with
- * writeback and its restore from swap, next to MADV_PAGEOUT and swap-in
- * of anonymous memory and of a memfd, on the same swap device.
+ * writeback and its restore from swap, through one BO_VALIDATE and
+ * through mmap faults, next to MADV_PAGEOUT and swap-in of anonymous
+ * memory (4 KiB pages) and of a memfd, on the same swap device.
+ *
+ * A repetition makes four objects of the same size and pattern (a BO on
+ * bosh.0 restored by BO_VALIDATE, a BO on bosh.1 restored by faults of a
+ * mapping: evict is per device, so each BO goes out on its own), pages
+ * them out one by one, squeezes the swap cache out once, swaps them in
+ * one by one, checks every page and frees them. The order of the four is
+ * reversed every other repetition.
  */
 #define _GNU_SOURCE
+#include <stddef.h>
+
 #include "bosh_bench.h"
 
 /* Requests and sectors of the swap disk: read (0) or write (1). */
@@ -70,225 +80,279 @@ static void flush_swapcache(void)
 		waitpid(pid, NULL, 0);
 }
 
-struct swap_result {
-	double out_call_s, out_drain_s, out_pps, freed_pages, written_pages;
-	double in_s, in_pps, in_pgalloc_per_page, in_major;
-	double out_pages_per_req, in_pages_per_req;
-	long bad;
-	long anon_huge_kb;
+enum swap_kind { SK_BOSH_V, SK_BOSH_M, SK_ANON, SK_MEMFD, SK_N };
+
+static const char *const sk_name[SK_N] = { "bosh_validate", "bosh_mmap", "anon", "memfd" };
+
+/* One object of a repetition. */
+struct swap_obj {
+	enum swap_kind kind;
+	int fd, dev;		/* bosh: the device's fd; memfd: the file */
+	uint32_t h;
+	char *map;		/* anon, memfd, bosh_mmap */
+	size_t len;
 };
 
-static void swap_json(const char *name, struct swap_result *r)
+/* Each kind's figures, one entry per repetition. */
+struct swap_figs {
+	double out_pps[BENCH_MAX_REPS], in_pps[BENCH_MAX_REPS];
+	double out_per_req[BENCH_MAX_REPS], in_per_req[BENCH_MAX_REPS];
+	double in_alloc[BENCH_MAX_REPS], freed[BENCH_MAX_REPS];
+	double written[BENCH_MAX_REPS], swapped_in[BENCH_MAX_REPS];
+	long bad;
+};
+
+/* Disk requests and sectors since @ios0 and @sectors0, as pages a request. */
+static double pages_per_req(int write, long ios0, long sectors0)
+{
+	long ios, sectors;
+
+	disk_stat(write, &ios, &sectors);
+	return ios > ios0 ? (sectors - sectors0) / 8.0 / (ios - ios0) : NAN;
+}
+
+static int obj_make(struct swap_obj *o, enum swap_kind kind, int dev1_fd, uint64_t npages)
+{
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->len = npages * BOSH_PAGE;
+	o->fd = -1;
+	switch (kind) {
+	case SK_BOSH_V:
+	case SK_BOSH_M:
+		o->dev = kind == SK_BOSH_M;
+		o->fd = o->dev ? dev1_fd : bench_fd;
+		if (bosh_create(o->fd, o->len, &o->h) || bo_fill(o->fd, o->h, npages, 2 + kind, 0))
+			return -1;
+		if (kind == SK_BOSH_M) {
+			o->map = bosh_mmap(o->fd, o->h, o->len, MAP_SHARED);
+			if (o->map == MAP_FAILED)
+				return -1;
+		}
+		return 0;
+	case SK_ANON:
+		o->map = anon_4k(o->len);
+		break;
+	case SK_MEMFD:
+		o->fd = memfd_create("bosh-bench", MFD_CLOEXEC);
+		if (o->fd < 0 || ftruncate(o->fd, o->len))
+			return -1;
+		o->map = mmap(NULL, o->len, PROT_READ | PROT_WRITE, MAP_SHARED, o->fd, 0);
+		break;
+	default:
+		return -1;
+	}
+	if (!o->map || o->map == MAP_FAILED)
+		return -1;
+	bosh_pattern_fill(o->map, npages, bench_seed, 2 + kind, 0);
+	return 0;
+}
+
+/* Check every page, then free the object. */
+static long obj_check_free(struct swap_obj *o, uint64_t npages)
+{
+	long bad;
+
+	if (o->kind == SK_BOSH_V)
+		bad = bo_check(o->fd, o->h, npages, 2 + o->kind, 0);
+	else
+		bad = bosh_pattern_check(o->map, npages, bench_seed, 2 + o->kind, 0);
+	if (o->map && o->map != MAP_FAILED)
+		munmap(o->map, o->len);
+	if (o->kind == SK_BOSH_V || o->kind == SK_BOSH_M)
+		bosh_close_bo(o->fd, o->h);
+	else if (o->kind == SK_MEMFD)
+		close(o->fd);
+	return bad;
+}
+
+static void page_out(struct swap_obj *o)
+{
+	if (o->kind == SK_BOSH_V || o->kind == SK_BOSH_M) {
+		bosh_sysfs_write(o->dev, "writeback", "1");
+		if (bosh_debugfs_write(o->dev, "evict", "1"))
+			printf("# evict (writeback) failed: %s\n", strerror(errno));
+		bosh_sysfs_write(o->dev, "writeback", "0");
+	} else if (madvise(o->map, o->len, MADV_PAGEOUT)) {
+		printf("# MADV_PAGEOUT failed: %s\n", strerror(errno));
+	}
+}
+
+/* bosh_validate: one ioctl; the others: a read of one byte a page. */
+static void swap_in(struct swap_obj *o)
+{
+	volatile char sink;
+	size_t off;
+
+	if (o->kind == SK_BOSH_V) {
+		if (bosh_validate(o->fd, o->h))
+			printf("# validate failed\n");
+		return;
+	}
+	for (off = 0; off < o->len; off += BOSH_PAGE)
+		sink = o->map[off];
+	(void)sink;
+}
+
+/* Page out, timed until the swap writeback drained. */
+static void timed_out(struct swap_obj *o, struct swap_figs *f, int rep)
+{
+	long free_kb, pswpout, ios, sectors;
+	double t0;
+
+	sync();
+	wait_writeback();
+	free_kb = bosh_meminfo_kib("MemFree");
+	pswpout = bosh_vmstat("pswpout");
+	disk_stat(1, &ios, &sectors);
+	t0 = bosh_now();
+	page_out(o);
+	wait_writeback();
+	f->out_pps[rep] = o->len / BOSH_PAGE / (bosh_now() - t0);
+	f->written[rep] = bosh_vmstat("pswpout") - pswpout;
+	f->freed[rep] = (bosh_meminfo_kib("MemFree") - free_kb) / 4.0;
+	f->out_per_req[rep] = pages_per_req(1, ios, sectors);
+}
+
+static void timed_in(struct swap_obj *o, struct swap_figs *f, int rep)
+{
+	long pages = o->len / BOSH_PAGE, alloc = pgalloc(), pswpin = bosh_vmstat("pswpin");
+	long ios, sectors;
+	double t0;
+
+	disk_stat(0, &ios, &sectors);
+	t0 = bosh_now();
+	swap_in(o);
+	f->in_pps[rep] = pages / (bosh_now() - t0);
+	f->in_alloc[rep] = (double)(pgalloc() - alloc) / pages;
+	f->swapped_in[rep] = bosh_vmstat("pswpin") - pswpin;
+	f->in_per_req[rep] = pages_per_req(0, ios, sectors);
+}
+
+/* One repetition: the four objects out, the swap cache squeezed, in. */
+static int swap_rep(int rep, uint64_t npages, int dev1_fd, struct swap_figs *f)
+{
+	struct swap_obj o[SK_N];
+	int i, k;
+
+	drop_caches();
+	for (k = 0; k < SK_N; k++)
+		if (obj_make(&o[k], k, dev1_fd, npages)) {
+			printf("# swap: making %s failed: %s\n", sk_name[k], strerror(errno));
+			return -1;
+		}
+	for (i = 0; i < SK_N; i++) {
+		k = rep % 2 ? SK_N - 1 - i : i;
+		timed_out(&o[k], &f[k], rep);
+	}
+	flush_swapcache();
+	for (i = 0; i < SK_N; i++) {
+		k = rep % 2 ? SK_N - 1 - i : i;
+		timed_in(&o[k], &f[k], rep);
+	}
+	for (k = 0; k < SK_N; k++)
+		f[k].bad += obj_check_free(&o[k], npages);
+	printf("# swap rep %d: out %.0f %.0f %.0f %.0f, in %.0f %.0f %.0f %.0f pages/s\n", rep,
+	       f[0].out_pps[rep], f[1].out_pps[rep], f[2].out_pps[rep], f[3].out_pps[rep],
+	       f[0].in_pps[rep], f[1].in_pps[rep], f[2].in_pps[rep], f[3].in_pps[rep]);
+	return 0;
+}
+
+static void swap_json(const char *name, struct swap_figs *f, int n)
 {
 	jobj(name);
-	jnum("out_call_s", r->out_call_s);
-	jnum("out_drain_s", r->out_drain_s);
-	jnum("out_pages_per_s", r->out_pps);
-	jnum("out_written_pages", r->written_pages);
-	jnum("out_memfree_gain_pages", r->freed_pages);
-	jnum("out_pages_per_disk_write", r->out_pages_per_req);
-	jnum("in_pages_per_disk_read", r->in_pages_per_req);
-	jnum("in_s", r->in_s);
-	jnum("in_pages_per_s", r->in_pps);
-	jnum("in_pswpin_pages", r->in_major);
-	jnum("in_pgalloc_per_page", r->in_pgalloc_per_page);
-	jint("content_bad_pages", r->bad);
-	if (r->anon_huge_kb >= 0)
-		jint("anon_huge_kb", r->anon_huge_kb);
+	jspread("out_pages_per_s", f->out_pps, n);
+	jspread("in_pages_per_s", f->in_pps, n);
+	jspread("out_pages_per_disk_write", f->out_per_req, n);
+	jspread("in_pages_per_disk_read", f->in_per_req, n);
+	jspread("in_pgalloc_per_page", f->in_alloc, n);
+	jspread("out_memfree_gain_pages", f->freed, n);
+	jspread("out_pswpout_pages", f->written, n);
+	jspread("in_pswpin_pages", f->swapped_in, n);
+	jint("content_bad_pages", f->bad);
 	jend_obj();
 }
 
-/* Page out, wait for the I/O, note what was written and freed. */
-struct out_mark {
-	double t0;
-	long free_kb, pswpout, ios, sectors;
-};
-
-static void out_begin(struct out_mark *m)
+/* One ratio row and its JSON key: a's figure over b's, per repetition. */
+static void swap_ratio(const char *name, const char *key, const double *a, const double *b, int n)
 {
-	sync();
-	wait_writeback();
-	m->free_kb = bosh_meminfo_kib("MemFree");
-	m->pswpout = bosh_vmstat("pswpout");
-	disk_stat(1, &m->ios, &m->sectors);
-	m->t0 = bosh_now();
+	double r[BENCH_MAX_REPS];
+
+	ratios(r, a, b, n);
+	tspread(name, r, n, "x", NULL);
+	jspread(key, r, n);
 }
 
-static void out_end(struct out_mark *m, struct swap_result *r, uint64_t npages)
+static void swap_per_kind(const char *what, struct swap_figs *f, size_t field, int n,
+			  const char *unit)
 {
-	r->out_call_s = bosh_now() - m->t0;
-	wait_writeback();
-	r->out_drain_s = bosh_now() - m->t0;
-	r->written_pages = bosh_vmstat("pswpout") - m->pswpout;
-	r->freed_pages = (bosh_meminfo_kib("MemFree") - m->free_kb) / 4.0;
-	r->out_pps = npages / r->out_drain_s;
-	{
-		long ios, sectors;
+	char name[96];
+	int k;
 
-		disk_stat(1, &ios, &sectors);
-		r->out_pages_per_req = ios > m->ios ?
-			(sectors - m->sectors) / 8.0 / (ios - m->ios) : NAN;
+	for (k = 0; k < SK_N; k++) {
+		snprintf(name, sizeof(name), "  %s: %s", what, sk_name[k]);
+		tspread(name, (const double *)((const char *)&f[k] + field), n, unit, NULL);
 	}
-}
-
-struct in_mark {
-	double t0;
-	long pgalloc, pswpin, ios, sectors;
-};
-
-static void in_begin(struct in_mark *m)
-{
-	flush_swapcache();
-	m->pgalloc = pgalloc();
-	m->pswpin = bosh_vmstat("pswpin");
-	disk_stat(0, &m->ios, &m->sectors);
-	m->t0 = bosh_now();
-}
-
-static void in_end(struct in_mark *m, struct swap_result *r, uint64_t npages)
-{
-	r->in_s = bosh_now() - m->t0;
-	r->in_pps = npages / r->in_s;
-	r->in_pgalloc_per_page = (double)(pgalloc() - m->pgalloc) / npages;
-	r->in_major = bosh_vmstat("pswpin") - m->pswpin;
-	{
-		long ios, sectors;
-
-		disk_stat(0, &ios, &sectors);
-		r->in_pages_per_req = ios > m->ios ?
-			(sectors - m->sectors) / 8.0 / (ios - m->ios) : NAN;
-	}
-}
-
-static void swap_bosh(uint64_t npages, struct swap_result *r)
-{
-	struct out_mark om;
-	struct in_mark im;
-	uint32_t h;
-	long w0;
-
-	if (bosh_create(bench_fd, npages * BOSH_PAGE, &h) || bo_fill(bench_fd, h, npages, 2, 0)) {
-		printf("# swap bosh: create/fill failed\n");
-		r->bad = -1;
-		return;
-	}
-	bosh_sysfs_write(0, "writeback", "1");
-	w0 = bosh_stat(0, "written_back_total");
-	out_begin(&om);
-	if (bosh_debugfs_write(0, "evict", "1"))
-		printf("# evict (writeback) failed: %s\n", strerror(errno));
-	out_end(&om, r, npages);
-	bosh_sysfs_write(0, "writeback", "0");
-	printf("# bosh written_back_total delta %ld\n", bosh_stat(0, "written_back_total") - w0);
-
-	in_begin(&im);
-	if (bosh_validate(bench_fd, h))
-		printf("# validate failed\n");
-	in_end(&im, r, npages);
-	r->bad = bo_check(bench_fd, h, npages, 2, 0);
-	bosh_close_bo(bench_fd, h);
-}
-
-static void swap_mm(uint64_t npages, int memfd, struct swap_result *r)
-{
-	size_t len = npages * BOSH_PAGE;
-	struct out_mark om;
-	struct in_mark im;
-	volatile char sink;
-	char *p;
-	int fd = -1;
-	uint64_t i;
-
-	r->anon_huge_kb = -1;
-	if (memfd) {
-		fd = memfd_create("bosh-bench", MFD_CLOEXEC);
-		if (fd < 0 || ftruncate(fd, len)) {
-			r->bad = -1;
-			return;
-		}
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	} else {
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	}
-	if (p == MAP_FAILED) {
-		r->bad = -1;
-		return;
-	}
-	bosh_pattern_fill(p, npages, bench_seed, 3, 0);
-	if (!memfd)
-		r->anon_huge_kb = bosh_meminfo_kib("AnonHugePages");
-
-	out_begin(&om);
-	if (madvise(p, len, MADV_PAGEOUT))
-		printf("# MADV_PAGEOUT failed: %s\n", strerror(errno));
-	out_end(&om, r, npages);
-
-	in_begin(&im);
-	for (i = 0; i < npages; i++)
-		sink = p[i * BOSH_PAGE];
-	(void)sink;
-	in_end(&im, r, npages);
-	r->bad = bosh_pattern_check(p, npages, bench_seed, 3, 0);
-	munmap(p, len);
-	if (fd >= 0)
-		close(fd);
 }
 
 void bench_swap(void)
 {
-	uint64_t npages = (uint64_t)env_long("BENCH_SWAP_MB", 256) * PAGES_PER_MB;
-	struct swap_result b = { 0 }, a = { 0 }, m = { 0 };
-	char vs[64];
+	uint64_t npages = (uint64_t)env_long("BENCH_SWAP_MB", 64) * PAGES_PER_MB;
+	static struct swap_figs f[SK_N];
+	int n = bench_reps(1), rep, dev1_fd = bosh_open(1);
+	long bad = 0;
 
-	b.anon_huge_kb = -1;
-	if (bosh_meminfo_kib("SwapTotal") <= 0) {
-		printf("# no swap: section 3 skipped\n");
+	if (bosh_meminfo_kib("SwapTotal") <= 0 || dev1_fd < 0) {
+		printf("# no swap or no bosh.1: section 3 skipped\n");
 		return;
 	}
-	drop_caches();
-	swap_bosh(npages, &b);
-	drop_caches();
-	swap_mm(npages, 0, &a);
-	drop_caches();
-	swap_mm(npages, 1, &m);
+	for (rep = 0; rep < n && !bench_over_budget(rep); rep++)
+		if (swap_rep(rep, npages, dev1_fd, f))
+			break;
+	n = rep;
+	close(dev1_fd);
 
-	trow("\n== 3. against core-mm reclaim, same swap device (virtio disk), %llu pages ==\n",
+	trow("\n== 3. against core-mm reclaim, same swap device (virtio), %llu pages each ==\n",
 	     (unsigned long long)npages);
-	trow("   (page-out timed until swap writeback drained; swap-in after the swap cache was squeezed out)\n");
-	ratio_str(vs, sizeof(vs), b.out_pps, a.out_pps, "anon");
-	tline("bosh shrink to swap (evict, writeback=1)", b.out_pps, "pages/s", vs);
-	ratio_str(vs, sizeof(vs), b.out_pps, m.out_pps, "memfd");
-	tline("  (same) against memfd", b.out_pps, "pages/s", vs);
-	tline("anon MADV_PAGEOUT", a.out_pps, "pages/s", NULL);
-	tline("memfd (shmem) MADV_PAGEOUT", m.out_pps, "pages/s", NULL);
-	ratio_str(vs, sizeof(vs), b.in_pps, a.in_pps, "anon");
-	tline("bosh restore from swap (BO_VALIDATE)", b.in_pps, "pages/s", vs);
-	ratio_str(vs, sizeof(vs), b.in_pps, m.in_pps, "memfd");
-	tline("  (same) against memfd", b.in_pps, "pages/s", vs);
-	tline("anon swap-in (touch each page)", a.in_pps, "pages/s", NULL);
-	tline("memfd swap-in (touch each page)", m.in_pps, "pages/s", NULL);
-	tline("  MemFree gained after page-out: bosh", b.freed_pages / npages, "x pages", NULL);
-	tline("  MemFree gained after page-out: anon", a.freed_pages / npages, "x pages", NULL);
-	tline("  MemFree gained after page-out: memfd", m.freed_pages / npages, "x pages", NULL);
-	tline("  page allocs per page, swap-in: bosh", b.in_pgalloc_per_page, "pages", NULL);
-	tline("  page allocs per page, swap-in: anon", a.in_pgalloc_per_page, "pages", NULL);
-	tline("  page allocs per page, swap-in: memfd", m.in_pgalloc_per_page, "pages", NULL);
-	tline("  pages per disk write request: bosh", b.out_pages_per_req, "pages", NULL);
-	tline("  pages per disk write request: anon", a.out_pages_per_req, "pages", NULL);
-	tline("  pages per disk write request: memfd", m.out_pages_per_req, "pages", NULL);
-	tline("  pages per disk read request: bosh", b.in_pages_per_req, "pages", NULL);
-	tline("  pages per disk read request: anon", a.in_pages_per_req, "pages", NULL);
-	tline("  pages per disk read request: memfd", m.in_pages_per_req, "pages", NULL);
-	tline("  content errors (bosh+anon+memfd)", b.bad + a.bad + m.bad, "pages", NULL);
-
+	trow("   (%d interleaved repetitions; page-out timed until swap writeback drained;\n", n);
+	trow("    swap-in after the swap cache was squeezed out)\n");
 	jobj("swap");
 	jint("pages", npages);
-	swap_json("bosh", &b);
-	swap_json("anon", &a);
-	swap_json("memfd", &m);
-	jnum("out_ratio_bosh_to_anon", b.out_pps / a.out_pps);
-	jnum("out_ratio_bosh_to_memfd", b.out_pps / m.out_pps);
-	jnum("in_ratio_bosh_to_anon", b.in_pps / a.in_pps);
-	jnum("in_ratio_bosh_to_memfd", b.in_pps / m.in_pps);
+	jint("reps", n);
+	tspread("bosh page-out (debugfs evict, writeback=1)", f[SK_BOSH_V].out_pps, n, "pages/s",
+		NULL);
+	tspread("anon MADV_PAGEOUT (4 KiB pages)", f[SK_ANON].out_pps, n, "pages/s", NULL);
+	tspread("memfd (shmem) MADV_PAGEOUT", f[SK_MEMFD].out_pps, n, "pages/s", NULL);
+	swap_ratio("  ratio: bosh page-out / anon", "out_ratio_bosh_to_anon",
+		   f[SK_BOSH_V].out_pps, f[SK_ANON].out_pps, n);
+	swap_ratio("  ratio: bosh page-out / memfd", "out_ratio_bosh_to_memfd",
+		   f[SK_BOSH_V].out_pps, f[SK_MEMFD].out_pps, n);
+	tspread("bosh swap-in, one BO_VALIDATE", f[SK_BOSH_V].in_pps, n, "pages/s", NULL);
+	tspread("bosh swap-in, mmap faults (read a byte a page)", f[SK_BOSH_M].in_pps, n,
+		"pages/s", NULL);
+	tspread("anon swap-in, faults (read a byte a page)", f[SK_ANON].in_pps, n, "pages/s", NULL);
+	tspread("memfd swap-in, faults (read a byte a page)", f[SK_MEMFD].in_pps, n, "pages/s",
+		NULL);
+	swap_ratio("  ratio: bosh BO_VALIDATE / anon", "in_ratio_bosh_to_anon",
+		   f[SK_BOSH_V].in_pps, f[SK_ANON].in_pps, n);
+	swap_ratio("  ratio: bosh BO_VALIDATE / memfd", "in_ratio_bosh_to_memfd",
+		   f[SK_BOSH_V].in_pps, f[SK_MEMFD].in_pps, n);
+	swap_ratio("  ratio: bosh mmap faults / anon", "in_ratio_bosh_mmap_to_anon",
+		   f[SK_BOSH_M].in_pps, f[SK_ANON].in_pps, n);
+	swap_ratio("  ratio: bosh mmap faults / memfd", "in_ratio_bosh_mmap_to_memfd",
+		   f[SK_BOSH_M].in_pps, f[SK_MEMFD].in_pps, n);
+	swap_per_kind("page allocs per page, swap-in", f, offsetof(struct swap_figs, in_alloc), n,
+		      "pages");
+	swap_per_kind("pages per disk write request", f, offsetof(struct swap_figs, out_per_req),
+		      n, "pages");
+	swap_per_kind("pages per disk read request", f, offsetof(struct swap_figs, in_per_req), n,
+		      "pages");
+	swap_per_kind("MemFree gained after page-out", f, offsetof(struct swap_figs, freed), n,
+		      "pages");
+	for (rep = 0; rep < SK_N; rep++) {
+		swap_json(sk_name[rep], &f[rep], n);
+		bad += f[rep].bad;
+	}
+	tline("  content errors (all objects, all repetitions)", bad, "pages", NULL);
 	jend_obj();
 }
