@@ -1158,6 +1158,36 @@ TEST_F(bo, scan_purges_dontneed_bo_backed_up_whole)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/*
+ * Direct reclaim calls the scan and is counted as such: memory.reclaim of
+ * the root cgroup reclaims in the writer's own context (PF_MEMALLOC, not
+ * kswapd). Asking for more than the guest can give takes reclaim down to
+ * the priority that asks bosh for all of its pages, so the DONTNEED BO is
+ * purged.
+ */
+TEST_F(bo, direct_reclaim_calls_the_scan)
+{
+	uint64_t n = 256;
+	long direct = bosh_stat(0, "scans_direct_total");
+	struct drm_bosh_bo_info info;
+	uint32_t h, retained;
+	int cg = open("/sys/fs/cgroup/memory.reclaim", O_WRONLY | O_CLOEXEC);
+
+	if (cg < 0)
+		SKIP(return, "no cgroup2 memory.reclaim: %s", strerror(errno));
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, next_serial(), 0));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
+	/* EAGAIN when less than asked could be had: expected here. */
+	if (write(cg, "1G", 2) < 0)
+		EXPECT_EQ(EAGAIN, errno);
+	close(cg);
+	EXPECT_LT(direct, bosh_stat(0, "scans_direct_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 /* The scan reports the pages it looked at, not the pages it was asked for. */
 TEST_F(bo, scan_reports_pages_examined)
 {

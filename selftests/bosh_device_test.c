@@ -126,4 +126,86 @@ TEST(debugfs_bad_writes_rejected)
 	EXPECT_EQ(scans, bosh_stat(0, "scans_total"));
 }
 
+/* The line of objects whose size is @size: 1 if found, 0 if not, -1 on error. */
+static int bosh_objects_line(uint64_t size, uint64_t *resident, uint64_t *backed_up,
+			     char *madv, unsigned int *pinned)
+{
+	FILE *f = fopen("/sys/kernel/debug/dri/bosh.0/objects", "re");
+	char line[256], m[16];
+	unsigned long long sz, res, bak;
+	unsigned int id, pin;
+	int busy, found = 0;
+
+	if (!f)
+		return -1;
+	if (!fgets(line, sizeof(line), f) ||
+	    strcmp(line, "id size resident backed_up madv pinned busy\n")) {
+		fclose(f);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%u %llu %llu %llu %15s %u %d", &id, &sz, &res, &bak, m,
+			   &pin, &busy) != 7) {
+			found = -1;
+			break;
+		}
+		if (sz != size)
+			continue;
+		found++;
+		*resident = res;
+		*backed_up = bak;
+		*pinned = pin;
+		strcpy(madv, m);
+	}
+	fclose(f);
+	return found;
+}
+
+/*
+ * debugfs objects lists every BO once with its state, the same figures
+ * BO_INFO gives: one pinned and resident, one backed up and DONTNEED, one
+ * purged; a closed BO leaves the list. Sizes (3, 5, 7 pages) tell them
+ * apart.
+ */
+TEST(objects_lists_each_bo_with_its_state)
+{
+	static const char *const want_madv[3] = { "willneed", "dontneed", "purged" };
+	static const unsigned int want_pinned[3] = { 1, 0, 0 };
+	struct drm_bosh_bo_info info;
+	uint64_t res, bak, seed = bosh_seed();
+	unsigned int i, pinned;
+	uint32_t h[3];
+	char madv[16];
+	int fd = bosh_open(0);
+
+	ASSERT_GE(fd, 0);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, bosh_create(fd, (3 + 2 * i) * BOSH_PAGE, &h[i]));
+		ASSERT_EQ(0, bosh_fill_bo(fd, h[i], 3 + 2 * i, seed, bosh_key(), 1));
+	}
+	ASSERT_EQ(0, bosh_pin(fd, h[0], BOSH_PIN));
+	ASSERT_EQ(0, bosh_madvise(fd, h[2], BOSH_MADV_DONTNEED, NULL));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_madvise(fd, h[1], BOSH_MADV_DONTNEED, NULL));
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(1, bosh_objects_line((3 + 2 * i) * BOSH_PAGE, &res, &bak, madv,
+					       &pinned)) TH_LOG("BO of %u pages", 3 + 2 * i);
+		EXPECT_STREQ(want_madv[i], madv);
+		EXPECT_EQ(want_pinned[i], pinned);
+		ASSERT_EQ(0, bosh_info(fd, h[i], &info));
+		EXPECT_EQ(info.resident, res);
+		EXPECT_EQ(info.backed_up, bak);
+	}
+	/* The pinned one stayed resident, the other went to the store. */
+	EXPECT_EQ(3, bosh_objects_line(3 * BOSH_PAGE, &res, &bak, madv, &pinned) ? res : 0);
+	EXPECT_EQ(5, bosh_objects_line(5 * BOSH_PAGE, &res, &bak, madv, &pinned) ? bak : 0);
+	ASSERT_EQ(0, bosh_pin(fd, h[0], BOSH_UNPIN));
+	close(fd);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, bosh_objects_line((3 + 2 * i) * BOSH_PAGE, &res, &bak, madv,
+					       &pinned)) TH_LOG("closed BO still listed");
+}
+
 TEST_HARNESS_MAIN

@@ -169,6 +169,17 @@ static const struct fz_entry fz_table[] = {
 static double fz_op_time[64];
 static uint64_t fz_op_count[64];
 
+/* An op drawn alike among those not left out: what guided mutation inserts. */
+unsigned int fz_any_op(void)
+{
+	unsigned int i;
+
+	do
+		i = rnd_main(FZ_NTABLE);
+	while (fz_exclude && strstr(fz_exclude, fz_table[i].name + 3));
+	return i;
+}
+
 /* A step drawn from the main stream: its op, by weight, and its choices' seed. */
 void fz_fresh_step(unsigned int *op, uint64_t *sub)
 {

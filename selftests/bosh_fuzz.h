@@ -110,6 +110,7 @@ extern __thread volatile sig_atomic_t fz_jmp_armed;	/* siglongjmp()s the signal 
 /* bosh_fuzz.c: randomness (every draw feeds the digest) and reporting */
 uint64_t rnd_main(uint64_t n);
 void fz_fresh_step(unsigned int *op, uint64_t *sub);
+unsigned int fz_any_op(void);
 uint64_t rnd(uint64_t n);
 uint64_t rnd_range(uint64_t lo, uint64_t hi);
 void fz_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

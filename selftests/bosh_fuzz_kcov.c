@@ -14,8 +14,8 @@
  * seed of its own choices, as in the blind fuzzer. A program that found a
  * new edge joins the corpus; the next program is a fresh one (one time in
  * two, or while the corpus is empty) or a corpus program mutated (half the
- * time one of the eight newest): one step replaced, one step's choices
- * redrawn, a tail spliced from another corpus program, or a fresh step
+ * time one of the eight newest): one step replaced by any op (drawn
+ * alike, so the rare ones get their turn), one step's choices redrawn, a tail spliced from another corpus program, or a fresh step
  * inserted. Every op still runs against the model and is checked as in
  * blind mode; only the choice of ops differs.
  */
@@ -194,8 +194,9 @@ static void fz_prog_mutate(struct fz_prog *p)
 	unsigned int op;
 
 	switch (rnd_main(4)) {
-	case 0:		/* one step replaced */
-		fz_fresh_step(&p->op[i], &p->sub[i]);
+	case 0:		/* one step replaced, by any op: rare ones too */
+		p->op[i] = fz_any_op();
+		p->sub[i] = rnd_main(0);
 		break;
 	case 1:		/* the same op, other choices */
 		fz_fresh_step(&op, &p->sub[i]);
