@@ -381,6 +381,21 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 	return 0;
 }
 
+/*
+ * BO_RW's hold on the device and the BO, taken for each step: a signal
+ * while waiting for the lock restarts the call, with what was done kept.
+ */
+static int bosh_bo_rw_lock(struct bosh_bo *bo, int *idx)
+{
+	if (!drm_dev_enter(&bo->bdev->drm, idx))
+		return -ENODEV;
+	if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
+		drm_dev_exit(*idx);
+		return -ERESTARTSYS;
+	}
+	return 0;
+}
+
 /**
  * bosh_bo_rw() - copy between a BO and user memory
  * @bo: the BO, referenced, its resv not held
@@ -400,7 +415,6 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	       void __user *data)
 {
-	struct bosh_device *bdev = bo->bdev;
 	bool progress = false;
 	int ret, idx;
 
@@ -418,12 +432,9 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	 * copying them again, so a signal storm cannot make a large copy
 	 * quadratic. The loop below still handles pages evicted meanwhile.
 	 */
-	if (!drm_dev_enter(&bdev->drm, &idx))
-		return -ENODEV;
-	if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
-		drm_dev_exit(idx);
-		return -ERESTARTSYS;
-	}
+	ret = bosh_bo_rw_lock(bo, &idx);
+	if (ret)
+		return ret;
 	ret = bo->purged ? -ENODATA :
 	      bosh_bo_make_resident(bo, offset >> PAGE_SHIFT,
 				    ((offset + size - 1) >> PAGE_SHIFT) -
@@ -437,12 +448,9 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		pgoff_t i = offset >> PAGE_SHIFT;
 		struct page *page;
 
-		if (!drm_dev_enter(&bdev->drm, &idx))
-			return -ENODEV;
-		if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
-			drm_dev_exit(idx);
-			return -ERESTARTSYS;
-		}
+		ret = bosh_bo_rw_lock(bo, &idx);
+		if (ret)
+			return ret;
 		ret = bo->purged ? -ENODATA : 0;
 		if (!ret && progress && bosh_slot_is_backup(bo->slots[i]))
 			ret = bosh_bo_restore_interrupted(bo);

@@ -248,6 +248,8 @@ void bosh_debugfs_init(struct bosh_device *bdev)
 	/* Test builds only: run debugfs shrink as GFP_NOFS or GFP_NOIO. */
 	debugfs_create_file("test_shrink_gfp", 0200, dir, bdev,
 			    &bosh_test_gfp_fops);
+	/* Test builds only: hold a BO's lock, for signals to meet a waiter. */
+	bosh_test_hold_debugfs(bdev, dir);
 #endif
 
 	snprintf(target, sizeof(target), "../dri/%s", bdev->drm.unique);

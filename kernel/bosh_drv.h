@@ -313,4 +313,8 @@ extern const struct attribute_group *bosh_sysfs_groups[];
 /* bosh_drv.c */
 extern struct workqueue_struct *bosh_wq;
 
+#ifdef BOSH_TEST_HOOKS
+void bosh_test_hold_debugfs(struct bosh_device *bdev, struct dentry *dir);
+#endif
+
 #endif /* _BOSH_DRV_H_ */

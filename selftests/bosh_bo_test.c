@@ -1188,6 +1188,114 @@ TEST_F(bo, direct_reclaim_calls_the_scan)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+static volatile sig_atomic_t held_signals;
+
+static void held_on_signal(int sig)
+{
+	held_signals++;
+}
+
+struct held_fault {
+	const char *map;
+	uint64_t seed;
+	uint32_t key;
+	uint64_t bad;
+};
+
+static void *held_fault_thread(void *arg)
+{
+	struct held_fault *f = arg;
+
+	f->bad = bosh_pattern_check(f->map, 1, f->seed, f->key, 1);
+	return NULL;
+}
+
+/*
+ * A signal that meets a call waiting for a BO's lock ends the wait: each
+ * ioctl that takes the lock fails with EINTR (no SA_RESTART) and changes
+ * nothing, and a CPU fault is retried until the lock is free, then reads
+ * the content. The test hooks' test_hold_lock holds the lock from a
+ * kernel worker for as long as the test needs.
+ */
+TEST_F(bo, signal_while_waiting_for_the_lock)
+{
+	const uint64_t n = 13;	/* a size no other BO here has */
+	struct sigaction sa = { .sa_handler = held_on_signal };
+	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
+	struct drm_bosh_bo_info info, after;
+	char id[32], page[BOSH_PAGE];
+	struct held_fault hf;
+	uint32_t h, key = next_serial();
+	unsigned int i, eintr = 0, calls = 0;
+	pthread_t t;
+	long bo_id;
+
+	if (access("/sys/kernel/debug/dri/bosh.0/test_hold_lock", W_OK))
+		SKIP(return, "no test hooks in this module");
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 1));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	bo_id = bosh_object_id(0, n * BOSH_PAGE);
+	ASSERT_LT(0, bo_id);
+	snprintf(id, sizeof(id), "%ld", bo_id);
+	hf.map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, hf.map);
+	hf.seed = self->seed;
+	hf.key = key;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "test_hold_lock", id));
+	{
+		struct drm_bosh_bo_info in = { .handle = h };
+		struct drm_bosh_bo_validate va = { .handle = h };
+		struct drm_bosh_bo_rw rw = { .handle = h, .op = BOSH_RW_READ,
+					     .size = BOSH_PAGE, .data = (uintptr_t)page };
+		struct drm_bosh_bo_madvise ma = { .handle = h, .madv = BOSH_MADV_DONTNEED };
+		struct drm_bosh_bo_pin pi = { .handle = h, .op = BOSH_PIN };
+		struct drm_bosh_bo_busy bu = { .handle = h, .usecs = 1000 };
+		struct { unsigned long req; void *arg; const char *name; } c[] = {
+			{ DRM_IOCTL_BOSH_BO_INFO, &in, "BO_INFO" },
+			{ DRM_IOCTL_BOSH_BO_VALIDATE, &va, "BO_VALIDATE" },
+			{ DRM_IOCTL_BOSH_BO_RW, &rw, "BO_RW" },
+			{ DRM_IOCTL_BOSH_BO_MADVISE, &ma, "BO_MADVISE" },
+			{ DRM_IOCTL_BOSH_BO_PIN, &pi, "BO_PIN" },
+			{ DRM_IOCTL_BOSH_BO_BUSY, &bu, "BO_BUSY" },
+		};
+
+		for (i = 0; i < sizeof(c) / sizeof(c[0]); i++, calls++) {
+			ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+			if (bosh_ioctl_once(self->fd, c[i].req, c[i].arg) == -EINTR)
+				eintr++;
+			else
+				TH_LOG("%s did not fail with EINTR", c[i].name);
+		}
+	}
+	/* The fault waits until the lock is let go, through signals. */
+	held_signals = 0;
+	ASSERT_EQ(0, pthread_create(&t, NULL, held_fault_thread, &hf));
+	for (i = 0; i < 10; i++) {
+		usleep(20000);
+		pthread_kill(t, SIGUSR1);
+	}
+	ASSERT_EQ(0, bosh_debugfs_write(0, "test_hold_lock", "0"));
+	ASSERT_EQ(0, pthread_join(t, NULL));
+
+	EXPECT_EQ(calls, eintr);
+	EXPECT_LE(10, held_signals);
+	EXPECT_EQ(0, hf.bad) TH_LOG("seed %llu", (unsigned long long)self->seed);
+	/* Nothing changed: not pinned, not DONTNEED, not busy, same content. */
+	ASSERT_EQ(0, bosh_info(self->fd, h, &after));
+	EXPECT_EQ(info.flags, after.flags);
+	EXPECT_EQ(-EINVAL, bosh_pin(self->fd, h, BOSH_UNPIN));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 1))
+		TH_LOG("seed %llu", (unsigned long long)self->seed);
+	munmap((void *)hf.map, n * BOSH_PAGE);
+	signal(SIGALRM, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 /* The scan reports the pages it looked at, not the pages it was asked for. */
 TEST_F(bo, scan_reports_pages_examined)
 {

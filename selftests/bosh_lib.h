@@ -454,6 +454,32 @@ static inline uint64_t bosh_check_bo(int fd, uint32_t handle, uint64_t npages,
 	return bad;
 }
 
+/*
+ * The debugfs objects id of the one BO of bosh.@dev whose size is @size;
+ * -1 if there is none or more than one.
+ */
+static inline long bosh_object_id(int dev, uint64_t size)
+{
+	char path[128], line[256];
+	unsigned long long sz;
+	unsigned int id;
+	long found = -1;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/bosh.%d/objects", dev);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%u %llu", &id, &sz) == 2 && sz == size) {
+			found = id;
+			n++;
+		}
+	fclose(f);
+	return n == 1 ? found : -1;
+}
+
 /* Write a whole BO with its pattern through BO_RW. */
 static inline int bosh_fill_bo(int fd, uint32_t handle, uint64_t npages,
 			       uint64_t seed, uint32_t bo, uint32_t gen)
