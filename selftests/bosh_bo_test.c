@@ -1245,7 +1245,11 @@ TEST_F(bo, signal_while_waiting_for_the_lock)
 	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 
+	/* The hook's own bad input: not a number, no such BO, a second hold. */
+	EXPECT_EQ(-EINVAL, bosh_debugfs_write(0, "test_hold_lock", "x"));
+	EXPECT_EQ(-ENOENT, bosh_debugfs_write(0, "test_hold_lock", "4000000000"));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "test_hold_lock", id));
+	EXPECT_EQ(-EBUSY, bosh_debugfs_write(0, "test_hold_lock", id));
 	{
 		struct drm_bosh_bo_info in = { .handle = h };
 		struct drm_bosh_bo_validate va = { .handle = h };
