@@ -25,6 +25,8 @@
  *   BENCH_OC_TIMEOUT (600, seconds) for the whole overcommit child
  *   BENCH_BUDGET_S (1200) past this, swap and overcommit stop repeating
  *                        (after 3 repetitions at least)
+ *   BENCH_ONLY (all)     comma-separated sections to run: copy, ram, swap,
+ *                        scale, overcommit, overhead (for working on one path)
  *
  * Must run as root (debugfs, sysfs, drop_caches), with two bosh devices
  * (bosh.0 and bosh.1); needs swap for the swap and overcommit sections.
@@ -229,9 +231,24 @@ void tspread(const char *name, const double *v, int n, const char *unit, const c
 
 /* ---------------------------------------------------------------- main */
 
+/* Is section @name selected by BENCH_ONLY (unset: every section)? */
+static int bench_selected(const char *name)
+{
+	const char *only = getenv("BENCH_ONLY");
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!only || !*only)
+		return 1;
+	for (p = only; (p = strstr(p, name)); p += len)
+		if ((p == only || p[-1] == ',') && (p[len] == ',' || !p[len]))
+			return 1;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	double t_start = bosh_now(), slab_per_bo;
+	double t_start = bosh_now(), slab_per_bo = 0;
 	struct utsname u;
 	char date[64];
 	time_t t = time(NULL);
@@ -268,12 +285,18 @@ int main(int argc, char **argv)
 	jint("reps", bench_reps(1));
 	jint("fast_reps", bench_reps(0));
 
-	bench_copy();
-	bench_ram();
-	bench_swap();
-	slab_per_bo = bench_scale();
-	bench_overcommit();
-	bench_overhead(slab_per_bo);
+	if (bench_selected("copy"))
+		bench_copy();
+	if (bench_selected("ram"))
+		bench_ram();
+	if (bench_selected("swap"))
+		bench_swap();
+	if (bench_selected("scale"))
+		slab_per_bo = bench_scale();
+	if (bench_selected("overcommit"))
+		bench_overcommit();
+	if (bench_selected("overhead"))
+		bench_overhead(slab_per_bo);
 
 	jnum("run_s", bosh_now() - t_start);
 	jend_obj();
