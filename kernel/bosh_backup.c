@@ -144,6 +144,17 @@ pgoff_t bosh_backup_reserve(struct bosh_backup *b, pgoff_t npages)
 #define BOSH_BACKUP_SPLIT_TRIES	2
 
 /*
+ * shmem charges its folios to a memcg itself (the active one, or the one
+ * a swap entry records): an allocation that is also __GFP_ACCOUNT would
+ * be charged twice, and commit_charge() BUGs on a swap-in. Callers pass
+ * their own rules; this one is the store's.
+ */
+static gfp_t bosh_backup_gfp(gfp_t gfp)
+{
+	return gfp & ~__GFP_ACCOUNT;
+}
+
+/*
  * The store folio for a copy to @index, always of order 0.
  *
  * shmem_enabled=force overrides every mount's huge= option, and in 6.12
@@ -168,7 +179,7 @@ static struct folio *bosh_backup_get_folio(struct bosh_backup *b,
 	int tries = 0;
 
 	for (;;) {
-		folio = shmem_read_folio_gfp(mapping, index, gfp);
+		folio = shmem_read_folio_gfp(mapping, index, bosh_backup_gfp(gfp));
 		if (IS_ERR(folio) || !folio_test_large(folio))
 			return folio;
 		/* A reference of ours would make the split fail. */
@@ -305,7 +316,7 @@ noinline int bosh_backup_read(struct bosh_backup *b, pgoff_t index,
 	if (should_fail(&b->faults.read, PAGE_SIZE))
 		return -EIO;
 
-	folio = shmem_read_folio_gfp(b->file->f_mapping, index, gfp);
+	folio = shmem_read_folio_gfp(b->file->f_mapping, index, bosh_backup_gfp(gfp));
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
 	copy_highpage(page, folio_file_page(folio, index));

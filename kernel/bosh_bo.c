@@ -31,15 +31,52 @@ static void bosh_bo_class_add(struct bosh_bo *bo, long resident,
 			      long backed_up)
 {
 	struct bosh_device *bdev = bo->bdev;
+	struct bosh_group *g = bo->group;
 
 	if (bo->pin_count || bo->purged)
 		return;
 	if (bo->madv == BOSH_MADV_DONTNEED) {
 		bosh_stat_add(bdev, BOSH_STAT_PAGES_PURGEABLE, resident);
 		bosh_stat_add(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP, backed_up);
+		atomic_long_add(resident, &g->purgeable);
+		atomic_long_add(backed_up, &g->purgeable_backed_up);
 	} else {
 		bosh_stat_add(bdev, BOSH_STAT_PAGES_BACKUPABLE, resident);
+		atomic_long_add(resident, &g->backupable);
 	}
+}
+
+/**
+ * bosh_bo_lru_list() - the list of its group a BO belongs on
+ * @bo: the BO
+ *
+ * The one rule of what the shrinker may take (bosh_bo_may_shrink() adds
+ * only the copies in flight): purge takes every unpinned DONTNEED BO,
+ * populated or not, as the contract's debugfs purge promises (a purge
+ * kills a never-populated one too, though it frees nothing); backup
+ * takes the resident pages of unpinned WILLNEED BOs. Read without the
+ * BO's lock by the scan to skip BOs cheaply; every walk checks it again
+ * under the lock.
+ *
+ * Return: the list.
+ */
+enum bosh_lru_list bosh_bo_lru_list(struct bosh_bo *bo)
+{
+	if (READ_ONCE(bo->pin_count) || READ_ONCE(bo->purged))
+		return BOSH_LRU_UNSHRINKABLE;
+	if (READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED)
+		return BOSH_LRU_PURGEABLE;
+	return READ_ONCE(bo->nr_resident) ? BOSH_LRU_BACKUPABLE :
+					    BOSH_LRU_UNSHRINKABLE;
+}
+
+/* After a change of state, under the BO's resv: onto the list it belongs on. */
+static void bosh_bo_relist(struct bosh_bo *bo)
+{
+	enum bosh_lru_list list = bosh_bo_lru_list(bo);
+
+	if (bo->lru.list != list)
+		bosh_lru_move(&bo->group->lru, &bo->lru, list);
 }
 
 static void bosh_bo_resident_add(struct bosh_bo *bo, long pages)
@@ -47,6 +84,7 @@ static void bosh_bo_resident_add(struct bosh_bo *bo, long pages)
 	bo->nr_resident += pages;
 	bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_RESIDENT, pages);
 	bosh_bo_class_add(bo, pages, 0);
+	bosh_bo_relist(bo);
 }
 
 static void bosh_bo_backed_up_add(struct bosh_bo *bo, long pages)
@@ -99,11 +137,12 @@ static void bosh_bo_free(struct drm_gem_object *obj)
 	struct bosh_bo *bo = to_bosh_bo(obj);
 	struct bosh_device *bdev = bo->bdev;
 
-	bosh_lru_del(&bdev->lru, &bo->lru);
-
 	bosh_bo_resident_add(bo, -(long)bo->nr_resident);
 	bosh_bo_backed_up_add(bo, -(long)bo->nr_backed_up);
 	bosh_bo_release_slots(bo);
+	bosh_lru_del(&bo->group->lru, &bo->lru);
+	/* The group's counts are back to what they were before this BO. */
+	bosh_group_put(bo->group);
 
 	mutex_lock(&bdev->limits_lock);
 	bdev->bytes_total -= obj->size;
@@ -187,22 +226,30 @@ void bosh_bo_put_deferred(struct bosh_bo *bo)
  * @bdev: the device
  * @size: size in bytes, a page multiple, already checked against the caps
  *
+ * The BO belongs to the calling process's memcg from now on: its
+ * bookkeeping is charged there now, its pages as they are allocated.
+ *
  * Return: the BO, with one reference, or an ERR_PTR().
  */
 struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 {
+	struct bosh_group *g;
 	struct bosh_bo *bo;
 
+	g = bosh_group_get_current(bdev);
+	if (IS_ERR(g))
+		return ERR_CAST(g);
 	bo = kzalloc(sizeof(*bo), BOSH_CLIENT_GFP);
 	if (!bo)
-		return ERR_PTR(-ENOMEM);
+		goto err_group;
 	bo->npages = size >> PAGE_SHIFT;
 	bo->slots = kvcalloc(bo->npages, sizeof(*bo->slots), BOSH_CLIENT_GFP);
 	if (!bo->slots) {
 		kfree(bo);
-		return ERR_PTR(-ENOMEM);
+		goto err_group;
 	}
 	bo->bdev = bdev;
+	bo->group = g;
 	drm_dev_get(&bdev->drm);
 	bo->base.funcs = &bosh_bo_funcs;
 	drm_gem_private_object_init(&bdev->drm, &bo->base, size);
@@ -213,8 +260,12 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 	bosh_stat_add(bdev, BOSH_STAT_BOS, 1);
 	bosh_stat_add(bdev, BOSH_STAT_PAGES_TOTAL, bo->npages);
 
-	bosh_lru_add(&bdev->lru, &bo->lru);
+	bosh_lru_add(&g->lru, &bo->lru, bosh_bo_lru_list(bo));
 	return bo;
+
+err_group:
+	bosh_group_put(g);
+	return ERR_PTR(-ENOMEM);
 }
 
 /* Length of the run of empty slots at @i, at most @max. */
@@ -245,13 +296,16 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 {
 	pgoff_t run = bosh_bo_empty_run(bo, i, min_t(pgoff_t, end - i,
 						     1UL << BOSH_MAX_ORDER));
+	struct mem_cgroup *old;
 	struct page *page;
 	pgoff_t n, j;
 
 	if (!bosh_bo_may_grow(bo->bdev, run))
 		return -ENOMEM;
+	old = bosh_group_charge_begin(bo->group);
 	page = bosh_pages_alloc(ilog2(run), true, BOSH_BO_PAGE_GFP,
 				&bo->bdev->faults.alloc);
+	bosh_group_charge_end(old);
 	if (!page)
 		return -ENOMEM;
 	n = 1UL << bosh_page_order(page);
@@ -265,20 +319,23 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
 {
 	struct bosh_device *bdev = bo->bdev;
 	pgoff_t handle = bosh_slot_handle(bo->slots[i]);
+	struct mem_cgroup *old;
 	struct page *page;
 	int err;
 
-	page = bosh_bo_may_grow(bdev, 1) ?
-	       bosh_pages_alloc(0, false, BOSH_BO_PAGE_GFP, &bdev->faults.alloc) :
-	       NULL;
-	if (!page) {
+	if (!bosh_bo_may_grow(bdev, 1)) {
 		err = -ENOMEM;
 		goto out_err;
 	}
+	old = bosh_group_charge_begin(bo->group);
+	page = bosh_pages_alloc(0, false, BOSH_BO_PAGE_GFP, &bdev->faults.alloc);
 	/* A swap-in allocates too: the client's failure, not the OOM killer. */
-	err = bosh_backup_read(bdev->store, handle, page, BOSH_CLIENT_GFP);
+	err = page ? bosh_backup_read(bdev->store, handle, page, BOSH_CLIENT_GFP) :
+		     -ENOMEM;
+	bosh_group_charge_end(old);
 	if (err) {
-		bosh_pages_free(page);
+		if (page)
+			bosh_pages_free(page);
 		goto out_err;
 	}
 #ifdef BOSH_TEST_HOOKS
@@ -503,7 +560,8 @@ static long bosh_bo_purge_locked(struct bosh_bo *bo)
 	bosh_bo_resident_add(bo, -resident);
 	bosh_bo_backed_up_add(bo, -backed_up);
 	bosh_bo_release_slots(bo);
-	bo->purged = true;
+	WRITE_ONCE(bo->purged, true);
+	bosh_bo_relist(bo);
 	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, resident + backed_up);
 	trace_bosh_purge(bdev->id, bo->id, resident + backed_up);
 	return resident + backed_up;
@@ -549,12 +607,15 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
 {
 	struct bosh_device *bdev = bo->bdev;
 	struct bosh_backup_batch batch;
+	struct mem_cgroup *old;
 	unsigned long written;
 	long taken = 0;
 	pgoff_t i = 0;
 	int err = 0;
 
 	bosh_bo_zap_mappings(bo);
+	/* The store pages are the owner's, whoever runs the backup. */
+	old = bosh_group_charge_begin(bo->group);
 	bosh_backup_start(&batch, bdev->store, writeback);
 	while (i < bo->npages && taken < nr_to_take && !err) {
 		long n;
@@ -570,6 +631,7 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
 		cond_resched();
 	}
 	written = bosh_backup_finish(&batch);
+	bosh_group_charge_end(old);
 	bosh_bo_resident_add(bo, -taken);
 	bosh_bo_backed_up_add(bo, taken);
 	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, taken);
@@ -584,27 +646,17 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
  * @bo: the BO
  * @mode: the pass
  *
- * The one rule of eligibility: the scan reads it without the BO's lock
- * to skip BOs cheaply, and every walk checks it again under the lock.
- * Purge takes every unpinned DONTNEED BO, populated or not, as the
- * contract's debugfs purge promises: a purge pass kills a never-populated
- * one too, though it frees nothing. Backup takes the resident pages of
- * unpinned WILLNEED BOs. A BO_RW copy in flight keeps both away.
+ * The BO is on the pass's list (bosh_bo_lru_list()) and no BO_RW copy is
+ * in flight.
  *
  * Return: true if the pass may take pages from @bo.
  */
 bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode)
 {
-	bool dontneed = READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED;
-
-	if (READ_ONCE(bo->pin_count) || READ_ONCE(bo->purged))
-		return false;
 	/* Pairs with the release in bosh_bo_rw(): the copy has landed. */
 	if (atomic_read_acquire(&bo->users))
 		return false;
-	if (mode == BOSH_SHRINK_PURGE)
-		return dontneed;
-	return !dontneed && READ_ONCE(bo->nr_resident);
+	return bosh_bo_lru_list(bo) == bosh_pass_list(mode);
 }
 
 /**
@@ -645,6 +697,7 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
 	bosh_bo_class_add(bo, -(long)bo->nr_resident, -(long)bo->nr_backed_up);
 	WRITE_ONCE(bo->madv, madv);
 	bosh_bo_class_add(bo, bo->nr_resident, bo->nr_backed_up);
+	bosh_bo_relist(bo);
 }
 
 /**
@@ -691,6 +744,7 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 	if (!bo->pin_count)
 		bosh_bo_class_add(bo, -(long)bo->nr_resident, 0);
 	WRITE_ONCE(bo->pin_count, bo->pin_count + 1);
+	bosh_bo_relist(bo);
 	bosh_bo_touch(bo);
 	return 0;
 }
@@ -706,6 +760,7 @@ void bosh_bo_unpin_locked(struct bosh_bo *bo)
 	if (!bo->pin_count) {
 		bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
 		bosh_bo_class_add(bo, bo->nr_resident, 0);
+		bosh_bo_relist(bo);
 	}
 }
 

@@ -164,7 +164,8 @@ static int bosh_probe(struct platform_device *pdev)
 	if (IS_ERR(bdev))
 		return PTR_ERR(bdev);
 	bdev->id = pdev->id;
-	bosh_lru_init(&bdev->lru);
+	spin_lock_init(&bdev->groups_lock);
+	INIT_LIST_HEAD(&bdev->groups);
 	mutex_init(&bdev->limits_lock);
 	bdev->shrinker_enabled = 1;
 	bdev->swap_reserve_mb = BOSH_DEFAULT_SWAP_RESERVE_MB;
@@ -277,12 +278,17 @@ static int __init bosh_init(void)
 	bosh_wq = alloc_workqueue("bosh", WQ_UNBOUND, 0);
 	if (!bosh_wq)
 		goto out;
+	ret = bosh_group_module_init();
+	if (ret)
+		goto err_wq;
 	bosh_debugfs_module_init();
 	ret = bosh_register_devices();
-	if (ret) {
-		bosh_debugfs_module_exit();
-		destroy_workqueue(bosh_wq);
-	}
+	if (!ret)
+		goto out;
+	bosh_debugfs_module_exit();
+	bosh_group_module_exit();
+err_wq:
+	destroy_workqueue(bosh_wq);
 out:
 	bosh_init_fail_nth(0);
 	return ret;
@@ -293,6 +299,7 @@ static void __exit bosh_exit(void)
 	bosh_unregister_devices();
 	WARN(bosh_pages_held(), "bosh: %ld pages leaked\n", bosh_pages_held());
 	bosh_debugfs_module_exit();
+	bosh_group_module_exit();
 	destroy_workqueue(bosh_wq);
 }
 

@@ -6,6 +6,7 @@
 #include <linux/fault-inject.h>
 #include <linux/highmem.h>
 #include <linux/list.h>
+#include <linux/list_lru.h>
 #include <linux/mutex.h>
 #include <linux/pagemap.h>
 #include <linux/shrinker.h>
@@ -19,6 +20,7 @@
 
 #include "bosh_backup.h"
 #include "bosh_fault.h"
+#include "bosh_group.h"
 #include "bosh_lru.h"
 
 /* Upper bound of the MiB knobs: 1 TiB. */
@@ -32,11 +34,16 @@
  * BO pages are allocated for unprivileged clients: a failure is their
  * ENOMEM (or SIGBUS in a fault), never the OOM killer sent after someone
  * else, as TTM allocates user BOs; and not a stack dump in the log that
- * any client could provoke at will.
+ * any client could provoke at will. They are charged to the BO's owner
+ * (bosh_group_charge_begin()), and a charge over its limit reclaims in
+ * the owner's memcg, then fails: __GFP_RETRY_MAYFAIL keeps the memcg's
+ * OOM killer away too.
  */
-#define BOSH_BO_PAGE_GFP	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define BOSH_BO_PAGE_GFP \
+	(GFP_HIGHUSER | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_ACCOUNT)
 /* The same rule for what a client's call allocates besides its pages. */
-#define BOSH_CLIENT_GFP		(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
+#define BOSH_CLIENT_GFP \
+	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_ACCOUNT)
 /*
  * A BO grows only while free and reclaimable memory plus what the
  * device's shrinker could give back exceeds its pages by this share of
@@ -83,7 +90,9 @@ enum bosh_stat {
  * @id: N in bosh.N
  * @store: the backup store (one shmem file)
  * @shrinker: the shrinker, named after the device
- * @lru: live BOs, least recently used first
+ * @memcg_lru: the groups, on the list of the memcg each is charged to
+ * @groups_lock: protects @groups
+ * @groups: every &struct bosh_group of the device
  * @stats: counters, see &enum bosh_stat
  * @limits_lock: serialises @bytes_total and @pinned_pages against the caps
  * @bytes_total: bytes of all BOs, bounded by @max_bo_mb
@@ -107,7 +116,9 @@ struct bosh_device {
 	int id;
 	struct bosh_backup *store;
 	struct shrinker *shrinker;
-	struct bosh_lru lru;
+	struct list_lru memcg_lru;
+	spinlock_t groups_lock;		/* protects groups */
+	struct list_head groups;
 	atomic_long_t stats[BOSH_STAT_COUNT];
 	struct mutex limits_lock;	/* protects bytes_total and the caps */
 	u64 bytes_total;
@@ -131,7 +142,8 @@ struct bosh_device {
  * struct bosh_bo - a buffer object
  * @base: the GEM object; its resv guards the slots and the counts below
  * @bdev: the device
- * @lru: entry in &bosh_device.lru
+ * @group: the owner's group, which holds @lru
+ * @lru: entry in one of @group's lists
  * @put_work: drops a reference taken by reclaim, outside reclaim
  * @npages: number of slots
  * @slots: one &bosh_slot per page
@@ -147,11 +159,12 @@ struct bosh_device {
  * @purged: the content was purged; the BO is dead
  * @id: device-unique number, for debugfs and tracepoints
  * @walk_seq: the last purge or evict walk that visited the BO, under
- *	the LRU's lock
+ *	the group's LRU lock
  */
 struct bosh_bo {
 	struct drm_gem_object base;
 	struct bosh_device *bdev;
+	struct bosh_group *group;
 	struct bosh_lru_link lru;
 	struct work_struct put_work;
 	pgoff_t npages;
@@ -233,6 +246,12 @@ enum bosh_shrink_mode {
 	BOSH_SHRINK_WRITEBACK,
 };
 
+/* The list a pass of @mode walks: purge DONTNEED BOs, back up the others. */
+static inline enum bosh_lru_list bosh_pass_list(enum bosh_shrink_mode mode)
+{
+	return mode == BOSH_SHRINK_PURGE ? BOSH_LRU_PURGEABLE : BOSH_LRU_BACKUPABLE;
+}
+
 /* Who ran a scan, for the per-caller counters. */
 enum bosh_scan_caller {
 	BOSH_SCAN_KSWAPD,
@@ -248,6 +267,7 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			  bool interruptible);
 int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	       void __user *data);
+enum bosh_lru_list bosh_bo_lru_list(struct bosh_bo *bo);
 bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode);
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
 			   long nr_to_take, gfp_t gfp, int *err);
@@ -260,15 +280,16 @@ void bosh_bo_put_deferred(struct bosh_bo *bo);
 /* A use of @bo: the shrinker takes the BOs idle for longest first. */
 static inline void bosh_bo_touch(struct bosh_bo *bo)
 {
-	bosh_lru_touch(&bo->bdev->lru, &bo->lru);
+	bosh_lru_touch(&bo->group->lru, &bo->lru);
 }
 
 /* bosh_lru.c */
 void bosh_lru_visit_bos(struct bosh_device *bdev, void *arg,
 			void (*fn)(struct bosh_bo *bo, void *arg));
-long bosh_lru_scan(struct bosh_device *bdev, enum bosh_shrink_mode mode,
+long bosh_lru_scan(struct bosh_group *g, enum bosh_shrink_mode mode,
 		   long nr_to_take, gfp_t gfp, long *examined, long *ram_freed);
-long bosh_lru_walk_waiting(struct bosh_device *bdev, enum bosh_shrink_mode mode);
+int bosh_lru_walk_waiting(struct bosh_group *g, enum bosh_shrink_mode mode,
+			  u64 walk, long *taken);
 
 /* bosh_prime.c */
 int bosh_bo_attach_pin(struct drm_gem_object *obj);

@@ -154,6 +154,8 @@ static void bosh_client_gfp_test(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, rules[i] & __GFP_NOWARN);
 		KUNIT_EXPECT_FALSE(test, rules[i] & (__GFP_NOFAIL | __GFP_NOMEMALLOC));
 		KUNIT_EXPECT_TRUE(test, rules[i] & __GFP_DIRECT_RECLAIM);
+		/* Charged to the owner's memcg, not to nobody. */
+		KUNIT_EXPECT_TRUE(test, rules[i] & __GFP_ACCOUNT);
 	}
 }
 

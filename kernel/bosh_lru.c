@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The LRU of a device's BOs and the walks over it. Every use of a BO
- * (BO_RW, BO_VALIDATE, BO_PIN, a CPU fault) moves it to the tail, so the
- * walks meet the BOs idle for longest first. Which BOs a walk may take
- * is bosh_bo_may_shrink()'s rule; the order of the walks is the
+ * The LRU lists of a group's BOs and the walks over them. Every use of a
+ * BO (BO_RW, BO_VALIDATE, BO_PIN, a CPU fault) moves it to the tail of
+ * its list, so the walks meet the BOs idle for longest first. Which list
+ * a BO is on is bosh_bo_lru_list()'s rule; the order of the walks is the
  * shrinker's.
  */
 #include <linux/dma-resv.h>
@@ -12,30 +12,36 @@
 #include "bosh_drv.h"
 
 /**
- * bosh_lru_init() - an empty LRU
- * @lru: the LRU
+ * bosh_lru_init() - empty lists
+ * @lru: the lists
  */
 void bosh_lru_init(struct bosh_lru *lru)
 {
+	int i;
+
 	spin_lock_init(&lru->lock);
-	INIT_LIST_HEAD(&lru->list);
+	for (i = 0; i < BOSH_LRU_NR; i++)
+		INIT_LIST_HEAD(&lru->lists[i]);
 }
 
 /**
- * bosh_lru_add() - add a new entry as the most recently used
- * @lru: the LRU
+ * bosh_lru_add() - add a new entry as the most recently used of a list
+ * @lru: the lists
  * @link: the entry
+ * @list: which list
  */
-void bosh_lru_add(struct bosh_lru *lru, struct bosh_lru_link *link)
+void bosh_lru_add(struct bosh_lru *lru, struct bosh_lru_link *link,
+		  enum bosh_lru_list list)
 {
 	spin_lock(&lru->lock);
-	list_add_tail(&link->node, &lru->list);
+	link->list = list;
+	list_add_tail(&link->node, &lru->lists[list]);
 	spin_unlock(&lru->lock);
 }
 
 /**
  * bosh_lru_del() - take an entry off for good
- * @lru: the LRU
+ * @lru: the lists
  * @link: the entry
  */
 void bosh_lru_del(struct bosh_lru *lru, struct bosh_lru_link *link)
@@ -46,28 +52,46 @@ void bosh_lru_del(struct bosh_lru *lru, struct bosh_lru_link *link)
 }
 
 /**
- * bosh_lru_touch() - a use: make an entry the most recently used
- * @lru: the LRU
+ * bosh_lru_touch() - a use: make an entry the most recently used of its list
+ * @lru: the lists
  * @link: the entry
  */
 void bosh_lru_touch(struct bosh_lru *lru, struct bosh_lru_link *link)
 {
 	spin_lock(&lru->lock);
-	list_move_tail(&link->node, &lru->list);
+	list_move_tail(&link->node, &lru->lists[link->list]);
+	spin_unlock(&lru->lock);
+}
+
+/**
+ * bosh_lru_move() - move an entry to the tail of another list
+ * @lru: the lists
+ * @link: the entry
+ * @list: the list it belongs on now
+ *
+ * The BO changed state: it is as recently used as a BO can be, which is
+ * also where a walker that already passed its place will not miss it.
+ */
+void bosh_lru_move(struct bosh_lru *lru, struct bosh_lru_link *link,
+		   enum bosh_lru_list list)
+{
+	spin_lock(&lru->lock);
+	link->list = list;
+	list_move_tail(&link->node, &lru->lists[list]);
 	spin_unlock(&lru->lock);
 }
 
 /*
- * The next BO after a walker's cursor, moving the cursor past it and
- * skipping other walkers' cursors; NULL at the end.
+ * The next BO after a walker's cursor in @head, moving the cursor past it
+ * and skipping other walkers' cursors; NULL at the end.
  */
-static struct bosh_bo *bosh_lru_next(struct bosh_lru *lru,
+static struct bosh_bo *bosh_lru_next(struct bosh_lru *lru, struct list_head *head,
 				     struct bosh_lru_link *cursor)
 {
 	struct list_head *pos;
 
 	lockdep_assert_held(&lru->lock);
-	for (pos = cursor->node.next; pos != &lru->list; pos = pos->next) {
+	for (pos = cursor->node.next; pos != head; pos = pos->next) {
 		struct bosh_lru_link *l = list_entry(pos, struct bosh_lru_link, node);
 
 		if (l->cursor)
@@ -79,22 +103,30 @@ static struct bosh_bo *bosh_lru_next(struct bosh_lru *lru,
 }
 
 /**
- * bosh_lru_visit_bos() - call @fn on every BO, in LRU order
+ * bosh_lru_visit_bos() - call @fn on every BO of a device
  * @bdev: the device
  * @arg: passed to @fn
- * @fn: called under the LRU's lock, so it must not sleep
+ * @fn: called under spinlocks, so it must not sleep
+ *
+ * Group by group, each list least recently used first.
  */
 void bosh_lru_visit_bos(struct bosh_device *bdev, void *arg,
 			void (*fn)(struct bosh_bo *bo, void *arg))
 {
+	struct bosh_group *g;
 	struct bosh_lru_link *l;
+	int i;
 
-	spin_lock(&bdev->lru.lock);
-	list_for_each_entry(l, &bdev->lru.list, node) {
-		if (!l->cursor)
-			fn(container_of(l, struct bosh_bo, lru), arg);
+	spin_lock(&bdev->groups_lock);
+	list_for_each_entry(g, &bdev->groups, dev_link) {
+		spin_lock(&g->lru.lock);
+		for (i = 0; i < BOSH_LRU_NR; i++)
+			list_for_each_entry(l, &g->lru.lists[i], node)
+				if (!l->cursor)
+					fn(container_of(l, struct bosh_bo, lru), arg);
+		spin_unlock(&g->lru.lock);
 	}
-	spin_unlock(&bdev->lru.lock);
+	spin_unlock(&bdev->groups_lock);
 }
 
 /* Pages of @bo a pass of @mode looks at. */
@@ -105,9 +137,19 @@ static long bosh_pass_pages(struct bosh_bo *bo, enum bosh_shrink_mode mode)
 	return mode == BOSH_SHRINK_PURGE ? n + READ_ONCE(bo->nr_backed_up) : n;
 }
 
+/* A BO the scan could not take now: the next scan meets it last. */
+static void bosh_lru_rotate(struct bosh_lru *lru, struct bosh_bo *bo,
+			    enum bosh_lru_list list)
+{
+	spin_lock(&lru->lock);
+	if (bo->lru.list == list)
+		list_move_tail(&bo->lru.node, &lru->lists[list]);
+	spin_unlock(&lru->lock);
+}
+
 /**
- * bosh_lru_scan() - one pass of the scan, as reclaim runs it
- * @bdev: the device
+ * bosh_lru_scan() - one pass of the scan over a group, as reclaim runs it
+ * @g: the group
  * @mode: what the pass takes
  * @nr_to_take: pages wanted
  * @gfp: allocation flags for the store
@@ -116,26 +158,33 @@ static long bosh_pass_pages(struct bosh_bo *bo, enum bosh_shrink_mode mode)
  * @ram_freed: grows by the resident pages a purge freed (the store's
  *	copies it dropped may have been in swap)
  *
- * Least recently used first, trylocking each BO and skipping busy ones;
- * a reference is dropped outside reclaim (bosh_bo_put_deferred()). A BO
- * used during the walk moves to the tail and may be met again: the walk
- * is bounded by the number of BOs when it started.
+ * Walks only the list of the pass, least recently used first, trylocking
+ * each BO. A busy or locked BO is rotated to the tail, as msm does: any
+ * fence can make a BO busy, and the next scan should not meet it first.
+ * A reference is dropped outside reclaim (bosh_bo_put_deferred()). A BO
+ * used or rotated during the walk may be met again: the walk is bounded
+ * by the number of the device's BOs when it started.
  *
  * Return: the pages taken from BOs.
  */
-long bosh_lru_scan(struct bosh_device *bdev, enum bosh_shrink_mode mode,
+long bosh_lru_scan(struct bosh_group *g, enum bosh_shrink_mode mode,
 		   long nr_to_take, gfp_t gfp, long *examined, long *ram_freed)
 {
+	struct bosh_device *bdev = g->bdev;
 	struct bosh_lru_link cursor = { .cursor = true };
 	long taken = 0, budget = bosh_stat_read(bdev, BOSH_STAT_BOS) + 1;
-	struct bosh_lru *lru = &bdev->lru;
+	enum bosh_lru_list list = bosh_pass_list(mode);
+	struct list_head *head = &g->lru.lists[list];
+	struct bosh_lru *lru = &g->lru;
 	struct bosh_bo *bo;
 	int err;
 
 	spin_lock(&lru->lock);
-	list_add(&cursor.node, &lru->list);
+	list_add(&cursor.node, head);
 	while (taken < nr_to_take && budget-- > 0 &&
-	       (bo = bosh_lru_next(lru, &cursor))) {
+	       (bo = bosh_lru_next(lru, head, &cursor))) {
+		bool rotate = true;
+
 		if (!bosh_bo_may_shrink(bo, mode))
 			continue;
 		if (!kref_get_unless_zero(&bo->base.refcount))
@@ -148,16 +197,20 @@ long bosh_lru_scan(struct bosh_device *bdev, enum bosh_shrink_mode mode,
 		} else {
 			long resident = bo->nr_resident, n = 0;
 
-			if (!bosh_bo_is_idle(bo))
+			if (!bosh_bo_is_idle(bo)) {
 				bosh_stat_add(bdev, BOSH_STAT_SKIPPED_BUSY_TOTAL, 1);
-			else
+			} else {
 				n = bosh_bo_shrink_locked(bo, mode, nr_to_take - taken,
 							  gfp, &err);
+				rotate = false;
+			}
 			dma_resv_unlock(bo->base.resv);
 			taken += n;
 			if (mode == BOSH_SHRINK_PURGE && n)
 				*ram_freed += resident;
 		}
+		if (rotate)
+			bosh_lru_rotate(lru, bo, list);
 		bosh_bo_put_deferred(bo);
 		cond_resched();
 		spin_lock(&lru->lock);
@@ -168,29 +221,31 @@ long bosh_lru_scan(struct bosh_device *bdev, enum bosh_shrink_mode mode,
 }
 
 /**
- * bosh_lru_walk_waiting() - one pass over every BO, waiting for each
- * @bdev: the device
+ * bosh_lru_walk_waiting() - one pass over a group's BOs, waiting for each
+ * @g: the group
  * @mode: what the pass takes
+ * @walk: the walk's number, from &bosh_device.walk_seq
+ * @taken: grows by the pages taken from BOs
  *
  * The deterministic counterpart of bosh_lru_scan(), for debugfs purge
  * and evict: waits (interruptibly) for each BO's fences and lock. A BO
  * used meanwhile moves to the tail; it is visited once.
  *
- * Return: the pages taken from BOs, or the first error (the other BOs
- * are still tried, except after a signal).
+ * Return: 0 or the first error (the other BOs are still tried, except
+ * after a signal).
  */
-long bosh_lru_walk_waiting(struct bosh_device *bdev, enum bosh_shrink_mode mode)
+int bosh_lru_walk_waiting(struct bosh_group *g, enum bosh_shrink_mode mode,
+			  u64 walk, long *taken)
 {
 	struct bosh_lru_link cursor = { .cursor = true };
-	u64 walk = atomic64_inc_return(&bdev->walk_seq);
-	struct bosh_lru *lru = &bdev->lru;
+	struct list_head *head = &g->lru.lists[bosh_pass_list(mode)];
+	struct bosh_lru *lru = &g->lru;
 	struct bosh_bo *bo;
-	long taken = 0;
 	int err = 0;
 
 	spin_lock(&lru->lock);
-	list_add(&cursor.node, &lru->list);
-	while ((bo = bosh_lru_next(lru, &cursor))) {
+	list_add(&cursor.node, head);
+	while ((bo = bosh_lru_next(lru, head, &cursor))) {
 		int shrink_err = 0;
 		long ret;
 
@@ -207,8 +262,8 @@ long bosh_lru_walk_waiting(struct bosh_device *bdev, enum bosh_shrink_mode mode)
 			ret = dma_resv_lock_interruptible(bo->base.resv, NULL);
 		if (!ret) {
 			if (bosh_bo_is_idle(bo))
-				taken += bosh_bo_shrink_locked(bo, mode, LONG_MAX,
-							       GFP_KERNEL, &shrink_err);
+				*taken += bosh_bo_shrink_locked(bo, mode, LONG_MAX,
+								GFP_KERNEL, &shrink_err);
 			dma_resv_unlock(bo->base.resv);
 		}
 		drm_gem_object_put(&bo->base);
@@ -224,5 +279,5 @@ long bosh_lru_walk_waiting(struct bosh_device *bdev, enum bosh_shrink_mode mode)
 	}
 	list_del(&cursor.node);
 	spin_unlock(&lru->lock);
-	return err ? err : taken;
+	return err;
 }

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The shrinker policy. Count is O(1) from the device's gauges. Scan runs
- * its stages over the LRU (bosh_lru_scan()), least recently used first;
- * who is eligible in a stage is bosh_bo_may_shrink()'s rule, and what
- * allows each stage is stated here, once:
+ * The shrinker policy. It is memcg-aware: the mm calls it once per memcg
+ * (global reclaim for every memcg in turn), and each call counts and scans
+ * the groups on that memcg's list (bosh_group.c), O(1) per group from the
+ * group's gauges. Scan runs its stages over each group's lists
+ * (bosh_lru_scan()), least recently used first; which list a BO is on is
+ * bosh_bo_lru_list()'s rule, and what allows each stage is stated here,
+ * once:
  *
  * 1. purge DONTNEED BOs: always, as it neither allocates nor writes;
- * 2. back up WILLNEED BOs: with __GFP_FS (the store is a file), and
- *    while free swap, less what the store still holds in RAM, is above
- *    swap_reserve_mb (bosh_swap_allows_backup());
+ * 2. back up WILLNEED BOs: with __GFP_FS (the store is a file), while
+ *    free swap, less what the store still holds in RAM, is above
+ *    swap_reserve_mb, and while the group's memcg and its ancestors are
+ *    under memory.swap.max (bosh_group_may_back_up());
  * 3. write those copies to swap at once: with __GFP_IO, when the
  *    writeback knob is on (bosh_backup_mode()).
  *
@@ -27,6 +31,19 @@
 #define BOSH_RECLAIM_GFP \
 	(GFP_KERNEL | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
 
+/* Groups one scan of a memcg takes at once: its own and removed children's. */
+#define BOSH_SCAN_GROUPS	8
+
+/*
+ * Off, reclaim of a memcg never scans its BOs and global reclaim scans
+ * every BO, as for a shrinker that is not memcg-aware: the memcg tests'
+ * negative control.
+ */
+static bool memcg_reclaim = true;
+module_param(memcg_reclaim, bool, 0644);
+MODULE_PARM_DESC(memcg_reclaim,
+		 "reclaim of a memory cgroup scans the BOs charged to it (default: on)");
+
 static bool bosh_swap_allows_backup(struct bosh_device *bdev)
 {
 	long reserve = (long)READ_ONCE(bdev->swap_reserve_mb) << (20 - PAGE_SHIFT);
@@ -36,21 +53,26 @@ static bool bosh_swap_allows_backup(struct bosh_device *bdev)
 	return get_nr_swap_pages() - (long)store.unwritten > reserve;
 }
 
-/**
- * bosh_count_purgeable() - pages a purge pass could take now
- * @bdev: the device
- *
- * Resident pages of unpinned DONTNEED BOs, and their pages in the store:
- * purging those gives back store memory and swap, so a DONTNEED BO that
- * was backed up whole is still worth a pass.
- *
- * Return: the pages.
- */
-static unsigned long bosh_count_purgeable(struct bosh_device *bdev)
+/* Stage 2's swap rule for one group: the device's reserve and its memcg's limits. */
+static bool bosh_group_may_back_up(struct bosh_group *g)
 {
-	long n = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
-		 bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
+	return bosh_swap_allows_backup(g->bdev) && bosh_group_swap_allows(g);
+}
 
+/*
+ * What a scan could take from @g now: resident pages of unpinned DONTNEED
+ * BOs and their pages in the store (purging those gives back store memory
+ * and swap, so a DONTNEED BO that was backed up whole is still worth a
+ * pass), plus the resident pages of unpinned WILLNEED BOs while swap
+ * allows backup. Busy BOs count: they will be idle soon.
+ */
+static long bosh_group_count(struct bosh_group *g)
+{
+	long n = atomic_long_read(&g->purgeable) +
+		 atomic_long_read(&g->purgeable_backed_up);
+
+	if (bosh_group_may_back_up(g))
+		n += atomic_long_read(&g->backupable);
 	return max(n, 0L);
 }
 
@@ -58,26 +80,44 @@ static unsigned long bosh_count_purgeable(struct bosh_device *bdev)
  * bosh_shrinker_count_pages() - what the shrinker could free now
  * @bdev: the device
  *
- * Return: what a purge could take (bosh_count_purgeable()), plus the
- * resident pages of unpinned WILLNEED BOs while swap allows backup; 0
- * when disabled. Busy BOs count: they will be idle soon.
+ * Return: the sum over every group of what global reclaim's calls, one
+ * per memcg, count; 0 when disabled.
  */
 unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev)
 {
-	long n;
-
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return 0;
-	n = bosh_count_purgeable(bdev);
-	if (bosh_swap_allows_backup(bdev))
-		n += bosh_stat_read(bdev, BOSH_STAT_PAGES_BACKUPABLE);
-	return max(n, 0L);
+	return max(bosh_groups_sum(bdev, NULL, bosh_group_count), 0L);
+}
+
+/*
+ * The groups a call from the mm is for: false when the call is for none
+ * of them (a child memcg with memcg_reclaim off); *@all when it is for
+ * every group rather than @sc->memcg's.
+ */
+static bool bosh_sc_groups(struct shrink_control *sc, bool *all)
+{
+	bool root = true;
+
+#ifdef CONFIG_MEMCG
+	root = !sc->memcg || !parent_mem_cgroup(sc->memcg);
+#endif
+	*all = !READ_ONCE(memcg_reclaim);
+	return root || !*all;
 }
 
 static unsigned long bosh_shrinker_count(struct shrinker *shrinker,
 					 struct shrink_control *sc)
 {
-	return bosh_shrinker_count_pages(shrinker->private_data) ?: SHRINK_EMPTY;
+	struct bosh_device *bdev = shrinker->private_data;
+	bool all;
+	long n;
+
+	/* 0, not SHRINK_EMPTY, which would clear the memcg's shrinker bit. */
+	if (!READ_ONCE(bdev->shrinker_enabled) || !bosh_sc_groups(sc, &all))
+		return 0;
+	n = bosh_groups_sum(bdev, all ? NULL : sc, bosh_group_count);
+	return n < 0 ? SHRINK_EMPTY : n;
 }
 
 static const enum bosh_stat bosh_scan_caller_stat[] = {
@@ -96,34 +136,69 @@ static enum bosh_shrink_mode bosh_backup_mode(struct bosh_device *bdev,
 	       BOSH_SHRINK_WRITEBACK : BOSH_SHRINK_BACKUP;
 }
 
+/* One pass over @g, if the stage allows it there. */
+static long bosh_shrink_group(struct bosh_group *g, enum bosh_shrink_mode mode,
+			      long nr, gfp_t gfp, long *looked, long *ram)
+{
+	if (mode != BOSH_SHRINK_PURGE && !bosh_group_may_back_up(g))
+		return 0;
+	return bosh_lru_scan(g, mode, nr, gfp, looked, ram);
+}
+
+/* One stage over @sc's groups, or over every group when @sc is NULL. */
+static long bosh_shrink_pass(struct bosh_device *bdev, struct shrink_control *sc,
+			     enum bosh_shrink_mode mode, long nr, gfp_t gfp,
+			     long *looked, long *ram)
+{
+	struct bosh_group *groups[BOSH_SCAN_GROUPS], *g = NULL;
+	long taken = 0;
+	int i, n;
+
+	if (!sc) {
+		while (taken < nr && (g = bosh_group_next(bdev, g)))
+			taken += bosh_shrink_group(g, mode, nr - taken, gfp,
+						   looked, ram);
+		bosh_group_put(g);
+		return taken;
+	}
+	n = bosh_groups_of_memcg(bdev, sc, groups, ARRAY_SIZE(groups));
+	for (i = 0; i < n; i++) {
+		if (taken < nr)
+			taken += bosh_shrink_group(groups[i], mode, nr - taken,
+						   gfp, looked, ram);
+		bosh_group_put(groups[i]);
+	}
+	return taken;
+}
+
 /*
- * The stages in order. Returns the pages taken from BOs (purged, or
- * moved to the store); *@ram_freed is the RAM purging freed for good,
- * *@examined what the stages looked at.
+ * The stages in order, over @sc's memcg or every group (@sc NULL).
+ * Returns the pages taken from BOs (purged, or moved to the store);
+ * *@ram_freed is the RAM purging freed for good, *@examined what the
+ * stages looked at.
  */
 static unsigned long bosh_shrink(struct bosh_device *bdev,
+				 struct shrink_control *sc,
 				 unsigned long nr_to_scan, gfp_t gfp,
 				 enum bosh_scan_caller caller,
 				 unsigned long *ram_freed, unsigned long *examined)
 {
 	u64 start = ktime_get_ns();
-	long taken = 0, looked = 0, ram = 0, purged;
+	long taken, looked = 0, ram = 0, purged;
 
 	bosh_stat_add(bdev, BOSH_STAT_SCANS_TOTAL, 1);
 	bosh_stat_add(bdev, bosh_scan_caller_stat[caller], 1);
-	/* Stage 1. Walking every BO for nothing costs O(BOs) under the lock. */
-	if (bosh_count_purgeable(bdev))
-		taken = bosh_lru_scan(bdev, BOSH_SHRINK_PURGE, nr_to_scan,
-				      gfp, &looked, &ram);
+	/* Stage 1. */
+	taken = bosh_shrink_pass(bdev, sc, BOSH_SHRINK_PURGE, nr_to_scan, gfp,
+				 &looked, &ram);
 	purged = taken;
 	*ram_freed = ram;
 
 	/* Stages 2 and 3, in one pass. */
-	if (taken < nr_to_scan && (gfp & __GFP_FS) &&
-	    bosh_swap_allows_backup(bdev))
-		taken += bosh_lru_scan(bdev, bosh_backup_mode(bdev, gfp),
-				       nr_to_scan - taken, BOSH_RECLAIM_GFP,
-				       &looked, &ram);
+	if (taken < nr_to_scan && (gfp & __GFP_FS))
+		taken += bosh_shrink_pass(bdev, sc, bosh_backup_mode(bdev, gfp),
+					  nr_to_scan - taken, BOSH_RECLAIM_GFP,
+					  &looked, &ram);
 	*examined = max(looked, taken);
 	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, *examined);
 	bosh_stat_add(bdev, BOSH_STAT_FREED_TOTAL, taken);
@@ -154,10 +229,11 @@ static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
 {
 	struct bosh_device *bdev = shrinker->private_data;
 	unsigned long taken, ram_freed, examined;
+	bool all;
 
-	if (!READ_ONCE(bdev->shrinker_enabled))
+	if (!READ_ONCE(bdev->shrinker_enabled) || !bosh_sc_groups(sc, &all))
 		return SHRINK_STOP;
-	taken = bosh_shrink(bdev, sc->nr_to_scan, sc->gfp_mask,
+	taken = bosh_shrink(bdev, all ? NULL : sc, sc->nr_to_scan, sc->gfp_mask,
 			    bosh_scan_caller(sc), &ram_freed, &examined);
 	sc->nr_scanned = examined;
 	/*
@@ -194,11 +270,31 @@ unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 #endif
 	fs_reclaim_acquire(gfp);
 	flags = memalloc_noreclaim_save();
-	taken = bosh_shrink(bdev, nr_to_scan, gfp, BOSH_SCAN_DEBUGFS,
+	taken = bosh_shrink(bdev, NULL, nr_to_scan, gfp, BOSH_SCAN_DEBUGFS,
 			    &ram_freed, &examined);
 	memalloc_noreclaim_restore(flags);
 	fs_reclaim_release(gfp);
 	return taken;
+}
+
+/* One waiting pass of @mode over every group. */
+static long bosh_walk_groups(struct bosh_device *bdev, enum bosh_shrink_mode mode)
+{
+	u64 walk = atomic64_inc_return(&bdev->walk_seq);
+	struct bosh_group *g = NULL;
+	long taken = 0;
+	int err = 0;
+
+	while ((g = bosh_group_next(bdev, g))) {
+		int ret = bosh_lru_walk_waiting(g, mode, walk, &taken);
+
+		if (ret && !err)
+			err = ret;
+		if (err == -ERESTARTSYS || err == -EINTR)
+			break;
+	}
+	bosh_group_put(g);
+	return err ? err : taken;
 }
 
 /**
@@ -209,7 +305,7 @@ unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
  */
 long bosh_purge_all(struct bosh_device *bdev)
 {
-	return bosh_lru_walk_waiting(bdev, BOSH_SHRINK_PURGE);
+	return bosh_walk_groups(bdev, BOSH_SHRINK_PURGE);
 }
 
 /**
@@ -217,14 +313,15 @@ long bosh_purge_all(struct bosh_device *bdev)
  * @bdev: the device
  *
  * Writes the store pages to swap when the writeback knob is on. Unlike
- * the scan it ignores the swap reserve: the operator asked for it.
+ * the scan it ignores the swap reserve and the memcgs' swap limits: the
+ * operator asked for it.
  *
  * Return: pages backed up, or the first error (the other BOs are still
  * tried).
  */
 long bosh_evict_all(struct bosh_device *bdev)
 {
-	return bosh_lru_walk_waiting(bdev, bosh_backup_mode(bdev, GFP_KERNEL));
+	return bosh_walk_groups(bdev, bosh_backup_mode(bdev, GFP_KERNEL));
 }
 
 /**
@@ -235,9 +332,19 @@ long bosh_evict_all(struct bosh_device *bdev)
  */
 int bosh_shrinker_init(struct bosh_device *bdev)
 {
-	bdev->shrinker = shrinker_alloc(0, "bosh.%d", bdev->id);
+	int ret;
+
+	/* Not a slab cache: called for memcgs even with kernel memory accounting off. */
+	bdev->shrinker = shrinker_alloc(SHRINKER_MEMCG_AWARE | SHRINKER_NONSLAB,
+					"bosh.%d", bdev->id);
 	if (!bdev->shrinker)
 		return -ENOMEM;
+	/* The groups' list_lru sets the shrinker's bit in each memcg's map. */
+	ret = list_lru_init_memcg(&bdev->memcg_lru, bdev->shrinker);
+	if (ret) {
+		shrinker_free(bdev->shrinker);
+		return ret;
+	}
 	bdev->shrinker->count_objects = bosh_shrinker_count;
 	bdev->shrinker->scan_objects = bosh_shrinker_scan;
 	bdev->shrinker->seeks = DEFAULT_SEEKS;
@@ -253,4 +360,5 @@ int bosh_shrinker_init(struct bosh_device *bdev)
 void bosh_shrinker_fini(struct bosh_device *bdev)
 {
 	shrinker_free(bdev->shrinker);
+	list_lru_destroy(&bdev->memcg_lru);
 }

@@ -873,8 +873,11 @@ static int scan_by(int how, uint64_t nr)
 	}
 	if (shrinker_debug_path("scan", path, sizeof(path)))
 		return -ENOENT;
-	/* "<memcg inode> <node> <nr_to_scan>"; 0 0 for a plain shrinker. */
-	snprintf(val, sizeof(val), "0 0 %lu", (unsigned long)nr);
+	/*
+	 * "<memcg inode> <node> <nr_to_scan>": bosh's shrinker is memcg-aware,
+	 * and our BOs belong to our own cgroup.
+	 */
+	snprintf(val, sizeof(val), "%lu 0 %lu", bosh_cgroup_ino(), (unsigned long)nr);
 	return bosh_write_file(path, val);
 }
 

@@ -214,6 +214,31 @@ static inline int bosh_sysfs_write(int dev, const char *knob, const char *val)
 	return bosh_write_file(path, val);
 }
 
+/*
+ * The inode number of the calling process's cgroup (v2), which names a
+ * memcg to SHRINKER_DEBUG's scan file; 0 without cgroup v2.
+ */
+static inline unsigned long bosh_cgroup_ino(void)
+{
+	char line[PATH_MAX], path[PATH_MAX + 32];
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	unsigned long ino = 0;
+	struct stat st;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "0::", 3))
+			continue;
+		line[strcspn(line, "\n")] = 0;
+		snprintf(path, sizeof(path), "/sys/fs/cgroup%s", line + 3);
+		if (!stat(path, &st))
+			ino = st.st_ino;
+	}
+	fclose(f);
+	return ino;
+}
+
 /* The number a file starts with; -1 when missing. */
 static inline long bosh_read_long(const char *path)
 {

@@ -1,0 +1,567 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * memcg: a BO's pages, and its store pages once backed up, are charged to
+ * the memcg of the process that created it, whoever allocates them; the
+ * shrinker is memcg-aware, so a cgroup at its limit, or asked through
+ * memory.reclaim, gets bosh's scan for its own BOs only.
+ *
+ * Each test makes a cgroup v2 subtree bosh-memcg-<pid>/{a,b} with the
+ * memory controller on, and runs clients there: forked processes that
+ * join a cgroup, then create BOs on bosh.0, fill them with seeded
+ * patterns, report what BO_INFO says of them, and check their content
+ * when asked. A client's exit status says how it ended (EXIT_*), so an
+ * OOM kill (SIGKILL) or an ENOMEM cannot pass for success.
+ *
+ * Run as root in a guest with swap (the debug section of make check).
+ */
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "bosh_lib.h"
+#include "kselftest_harness.h"
+
+/* Under TCG, with KASAN, reading swap back is slow. */
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 600
+
+#define CG_ROOT		"/sys/fs/cgroup"
+#define MEMCG_PARAM	"/sys/module/bosh/parameters/memcg_reclaim"
+#define MIB_PAGES	(1024 * 1024 / BOSH_PAGE)
+
+/* A client's exit statuses. */
+#define EXIT_OK		0
+#define EXIT_SETUP	2
+#define EXIT_BAD	3
+#define EXIT_ENOMEM	4
+
+/*
+ * Pattern keys: each test runs in a process of its own, and its clients'
+ * BOs get keys from disjoint ranges of the test's pid.
+ */
+#define KEY(client, i)	((uint32_t)getppid() << 12 ^ (uint32_t)((client) << 8 | (i)))
+
+/* What a client reports of its BOs, through a pipe. */
+struct client_report {
+	long created;		/* BOs created and filled */
+	long enomem;		/* BO calls that failed with ENOMEM */
+	long resident;		/* pages, from BO_INFO */
+	long backed_up;
+	long purged;		/* DONTNEED BOs found purged */
+	long willneed_backed_up; /* pages of WILLNEED BOs in the store */
+	long bad;		/* pages whose content did not match */
+};
+
+struct client {
+	const char *cg;		/* cgroup directory to join */
+	int id;			/* for the pattern keys */
+	int nbos;		/* at most this many BOs */
+	int bo_mib;		/* MiB each */
+	int dontneed;		/* the first this many are DONTNEED once filled */
+	int stop_at_enomem;	/* an ENOMEM ends the filling, reported */
+	uint64_t seed;
+	pid_t pid;
+	int cmd;		/* parent -> client */
+	int rep;		/* client -> parent */
+};
+
+/* Reads a "key value" line of a cgroup file; -1 when missing. */
+static long cg_keyed(const char *cg, const char *file, const char *key)
+{
+	char path[PATH_MAX], line[256];
+	size_t len = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ' ')
+			v = atol(line + len + 1);
+	fclose(f);
+	return v;
+}
+
+static long cg_read(const char *cg, const char *file)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return bosh_read_long(path);
+}
+
+static int cg_write(const char *cg, const char *file, const char *val)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return bosh_write_file(path, val);
+}
+
+static void report_bos(int fd, uint32_t *h, int n, int dontneed,
+		       struct client_report *r)
+{
+	struct drm_bosh_bo_info info;
+	int i;
+
+	r->resident = r->backed_up = r->purged = r->willneed_backed_up = 0;
+	for (i = 0; i < n; i++) {
+		if (bosh_info(fd, h[i], &info))
+			continue;
+		r->resident += info.resident;
+		r->backed_up += info.backed_up;
+		if (i < dontneed && (info.flags & BOSH_BO_PURGED))
+			r->purged++;
+		if (i >= dontneed)
+			r->willneed_backed_up += info.backed_up;
+	}
+}
+
+/* The client process: never returns. */
+static void client_main(struct client *c)
+{
+	uint64_t pages = (uint64_t)c->bo_mib * MIB_PAGES;
+	struct client_report r = { 0 };
+	uint32_t h[256];
+	char cmd;
+	int fd, i, n = 0, ret;
+
+	if (cg_write(c->cg, "cgroup.procs", "0"))
+		_exit(EXIT_SETUP);
+	fd = bosh_open(0);
+	if (fd < 0 || c->nbos > 256)
+		_exit(EXIT_SETUP);
+	for (i = 0; i < c->nbos; i++) {
+		ret = bosh_create(fd, pages * BOSH_PAGE, &h[n]);
+		if (!ret) {
+			ret = bosh_fill_bo(fd, h[n], pages, c->seed, KEY(c->id, i), 0);
+			if (ret)
+				bosh_close_bo(fd, h[n]);
+		}
+		if (ret == -ENOMEM) {
+			r.enomem++;
+			if (c->stop_at_enomem)
+				break;
+			_exit(EXIT_ENOMEM);
+		}
+		if (ret)
+			_exit(EXIT_SETUP);
+		if (i < c->dontneed && bosh_madvise(fd, h[n], BOSH_MADV_DONTNEED, NULL))
+			_exit(EXIT_SETUP);
+		n++;
+	}
+	r.created = n;
+	report_bos(fd, h, n, c->dontneed, &r);
+	if (write(c->rep, &r, sizeof(r)) != sizeof(r))
+		_exit(EXIT_SETUP);
+	/*
+	 * 'r': report again; 'c': check the WILLNEED BOs (restoring them),
+	 * then report.
+	 */
+	while (read(c->cmd, &cmd, 1) == 1 && (cmd == 'r' || cmd == 'c')) {
+		for (i = c->dontneed; cmd == 'c' && i < n; i++) {
+			void *buf = malloc(pages * BOSH_PAGE);
+
+			if (!buf)
+				_exit(EXIT_SETUP);
+			ret = bosh_rw(fd, h[i], BOSH_RW_READ, 0, pages * BOSH_PAGE, buf);
+			if (ret == -ENOMEM)
+				_exit(EXIT_ENOMEM);
+			if (ret)
+				_exit(EXIT_SETUP);
+			r.bad += bosh_pattern_check(buf, pages, c->seed, KEY(c->id, i), 0);
+			free(buf);
+		}
+		report_bos(fd, h, n, c->dontneed, &r);
+		if (write(c->rep, &r, sizeof(r)) != sizeof(r))
+			_exit(EXIT_SETUP);
+	}
+	_exit(r.bad ? EXIT_BAD : EXIT_OK);
+}
+
+/* A client's report may take minutes from swap under KASAN, not this long. */
+#define REPORT_TIMEOUT_MS	(300 * 1000)
+
+/*
+ * Reads a report of @c; a client stuck past REPORT_TIMEOUT_MS gets its
+ * kernel stack printed and every blocked task dumped to the kernel log
+ * (sysrq w), so a hang shows where it is.
+ */
+static int client_read(struct client *c, struct client_report *r)
+{
+	struct pollfd p = { .fd = c->rep, .events = POLLIN };
+	char path[64], line[256];
+	FILE *f;
+
+	if (poll(&p, 1, REPORT_TIMEOUT_MS) != 1) {
+		printf("# client %d (pid %d) sent no report in %d s; its stack:\n",
+		       c->id, c->pid, REPORT_TIMEOUT_MS / 1000);
+		snprintf(path, sizeof(path), "/proc/%d/stack", c->pid);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			printf("#   %s", line);
+		if (f)
+			fclose(f);
+		bosh_write_file("/proc/sysrq-trigger", "w");
+		return -1;
+	}
+	return read(c->rep, r, sizeof(*r)) == sizeof(*r) ? 0 : -1;
+}
+
+/* Starts @c and waits for its first report. Returns 0 or -1. */
+static int client_start(struct client *c, struct client_report *r)
+{
+	int cmd[2], rep[2];
+
+	if (pipe(cmd) || pipe(rep))
+		return -1;
+	fflush(stdout);
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	if (!c->pid) {
+		close(cmd[1]);
+		close(rep[0]);
+		c->cmd = cmd[0];
+		c->rep = rep[1];
+		client_main(c);
+	}
+	close(cmd[0]);
+	close(rep[1]);
+	c->cmd = cmd[1];
+	c->rep = rep[0];
+	return client_read(c, r);
+}
+
+/* Asks @c to report (@cmd 'r') or to check its content first ('c'). */
+static int client_ask(struct client *c, char cmd, struct client_report *r)
+{
+	return write(c->cmd, &cmd, 1) == 1 ? client_read(c, r) : -1;
+}
+
+static int client_check(struct client *c, struct client_report *r)
+{
+	return client_ask(c, 'c', r);
+}
+
+/* Ends @c; returns its exit status, or 128 + signal. */
+static int client_end(struct client *c)
+{
+	int st;
+
+	if (c->pid <= 0)
+		return -1;
+	close(c->cmd);
+	close(c->rep);
+	if (waitpid(c->pid, &st, 0) != c->pid)
+		return -1;
+	c->pid = 0;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+FIXTURE(memcg) {
+	char base[PATH_MAX];
+	char a[PATH_MAX + 8];
+	char b[PATH_MAX + 8];
+	uint64_t seed;
+	long writeback;
+	struct client ca, cb;
+};
+
+FIXTURE_SETUP(memcg)
+{
+	if (access(CG_ROOT "/cgroup.subtree_control", W_OK))
+		SKIP(return, "no cgroup v2 at " CG_ROOT);
+	if (access(MEMCG_PARAM, W_OK))
+		SKIP(return, "no bosh module parameter memcg_reclaim");
+	self->seed = bosh_seed();
+	snprintf(self->base, sizeof(self->base), CG_ROOT "/bosh-memcg-%d", getpid());
+	snprintf(self->a, sizeof(self->a), "%s/a", self->base);
+	snprintf(self->b, sizeof(self->b), "%s/b", self->base);
+	ASSERT_EQ(0, cg_write(CG_ROOT, "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, mkdir(self->base, 0755));
+	ASSERT_EQ(0, cg_write(self->base, "cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, mkdir(self->a, 0755));
+	ASSERT_EQ(0, mkdir(self->b, 0755));
+	ASSERT_EQ(0, bosh_write_file(MEMCG_PARAM, "Y"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "1"));
+	self->writeback = bosh_sysfs_read(0, "writeback");
+	/* Memcg reclaim frees store pages by swapping them out: at once here. */
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+}
+
+FIXTURE_TEARDOWN(memcg)
+{
+	if (self->ca.pid > 0) {
+		kill(self->ca.pid, SIGKILL);
+		client_end(&self->ca);
+	}
+	if (self->cb.pid > 0) {
+		kill(self->cb.pid, SIGKILL);
+		client_end(&self->cb);
+	}
+	bosh_write_file(MEMCG_PARAM, "Y");
+	if (self->writeback >= 0) {
+		char v[24];
+
+		snprintf(v, sizeof(v), "%ld", self->writeback);
+		bosh_sysfs_write(0, "writeback", v);
+	}
+	rmdir(self->a);
+	rmdir(self->b);
+	rmdir(self->base);
+}
+
+static void log_cg(struct __test_metadata *_metadata, const char *when,
+		   const char *cg)
+{
+	TH_LOG("%s %s: memory.current %ld, kernel %ld, shmem %ld, swap.current %ld, oom_kill %ld",
+	       when, strrchr(cg, '/') + 1, cg_read(cg, "memory.current"),
+	       cg_keyed(cg, "memory.stat", "kernel"), cg_keyed(cg, "memory.stat", "shmem"),
+	       cg_read(cg, "memory.swap.current"), cg_keyed(cg, "memory.events", "oom_kill"));
+}
+
+/*
+ * Pages a client populates are charged to its cgroup as kernel memory,
+ * and uncharged when it closes them.
+ */
+TEST_F(memcg, bo_pages_are_charged_to_the_creator)
+{
+	struct client_report r;
+	long before = cg_read(self->a, "memory.current"), kernel, after;
+
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 8, .bo_mib = 4,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &r));
+	kernel = cg_keyed(self->a, "memory.stat", "kernel");
+	log_cg(_metadata, "filled", self->a);
+	EXPECT_EQ(8, r.created);
+	EXPECT_EQ(32 * MIB_PAGES, r.resident);
+	/* 32 MiB of BO pages, beside which the client itself is small. */
+	EXPECT_LE(before + (32L << 20), cg_read(self->a, "memory.current"));
+	EXPECT_LE(32L << 20, kernel);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+	after = cg_read(self->a, "memory.current");
+	log_cg(_metadata, "closed", self->a);
+	EXPECT_GT(before + (8L << 20), after);
+}
+
+/*
+ * A client whose BOs are worth 2.5 times its cgroup's memory.max
+ * completes: memcg reclaim scans its BOs (scans_memcg_total), backs them
+ * up and the mm writes them to swap; no OOM kill, nothing lost. A
+ * sibling's BOs, resident the whole time, are not touched.
+ */
+TEST_F(memcg, squeezed_client_completes_by_memcg_reclaim)
+{
+	long memcg_scans = bosh_stat(0, "scans_memcg_total");
+	long backed = bosh_stat(0, "backed_up_total");
+	struct client_report ra, rb;
+
+	self->cb = (struct client){ .cg = self->b, .id = 2, .nbos = 4, .bo_mib = 2,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->cb, &rb));
+	ASSERT_EQ(4, rb.created);
+	ASSERT_EQ(0, cg_write(self->a, "memory.max", "16M"));
+	log_cg(_metadata, "before", self->a);
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 40, .bo_mib = 1,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &ra));
+	log_cg(_metadata, "filled", self->a);
+	TH_LOG("a: %ld BOs, %ld pages resident, %ld backed up; scans_memcg_total +%ld",
+	       ra.created, ra.resident, ra.backed_up,
+	       bosh_stat(0, "scans_memcg_total") - memcg_scans);
+	EXPECT_EQ(40, ra.created);
+	EXPECT_LT(0, ra.backed_up);
+	EXPECT_LT(memcg_scans, bosh_stat(0, "scans_memcg_total"));
+	EXPECT_LT(backed, bosh_stat(0, "backed_up_total"));
+	EXPECT_GE(16L << 20, cg_read(self->a, "memory.current"));
+
+	/* b's BOs, before b's check would restore anything. */
+	ASSERT_EQ(0, client_ask(&self->cb, 'r', &rb));
+	EXPECT_EQ(0, rb.backed_up);
+	EXPECT_EQ(4 * 2 * MIB_PAGES, rb.resident);
+	ASSERT_EQ(0, client_check(&self->ca, &ra));
+	EXPECT_EQ(0, ra.bad);
+	ASSERT_EQ(0, client_check(&self->cb, &rb));
+	EXPECT_EQ(0, rb.bad);
+	log_cg(_metadata, "checked", self->a);
+	EXPECT_EQ(0, cg_keyed(self->a, "memory.events", "oom_kill"));
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+	EXPECT_EQ(EXIT_OK, client_end(&self->cb));
+}
+
+/*
+ * memory.reclaim on one cgroup makes bosh scan that memcg: its BOs are
+ * backed up and its memory.current drops; a sibling's BOs are untouched,
+ * though more is asked than the cgroup holds.
+ */
+TEST_F(memcg, memory_reclaim_scans_only_that_memcg)
+{
+	long memcg_scans = bosh_stat(0, "scans_memcg_total"), cur, ret;
+	struct client_report ra, rb;
+
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 8, .bo_mib = 2,
+				    .seed = self->seed };
+	self->cb = (struct client){ .cg = self->b, .id = 2, .nbos = 8, .bo_mib = 2,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &ra));
+	ASSERT_EQ(0, client_start(&self->cb, &rb));
+	cur = cg_read(self->a, "memory.current");
+	log_cg(_metadata, "before", self->a);
+	ret = cg_write(self->a, "memory.reclaim", "64M");
+	if (ret)
+		TH_LOG("memory.reclaim: %s (reclaimed less than asked)", strerror(-ret));
+	log_cg(_metadata, "after", self->a);
+	EXPECT_LT(memcg_scans, bosh_stat(0, "scans_memcg_total"));
+	EXPECT_GT(cur, cg_read(self->a, "memory.current"));
+
+	ASSERT_EQ(0, client_ask(&self->ca, 'r', &ra));
+	ASSERT_EQ(0, client_ask(&self->cb, 'r', &rb));
+	TH_LOG("a: %ld pages backed up; b: %ld", ra.backed_up, rb.backed_up);
+	EXPECT_LT(0, ra.backed_up);
+	EXPECT_EQ(0, rb.backed_up);
+	EXPECT_EQ(8 * 2 * MIB_PAGES, rb.resident);
+	ASSERT_EQ(0, client_check(&self->cb, &rb));
+	EXPECT_EQ(0, rb.bad);
+	ASSERT_EQ(0, client_check(&self->ca, &ra));
+	EXPECT_EQ(0, ra.bad);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+	EXPECT_EQ(EXIT_OK, client_end(&self->cb));
+}
+
+/*
+ * With memory.swap.max 0 nothing of the cgroup's may go to swap: its
+ * DONTNEED BOs are purged, its WILLNEED BOs are never backed up, and the
+ * client gets ENOMEM from its own BO calls; nobody is OOM-killed.
+ */
+TEST_F(memcg, no_swap_allowed_purges_only)
+{
+	struct client_report r;
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/memory.swap.max", self->a);
+	if (access(path, F_OK))
+		SKIP(return, "no memory.swap.max (swap accounting off)");
+	ASSERT_EQ(0, cg_write(self->a, "memory.max", "16M"));
+	ASSERT_EQ(0, cg_write(self->a, "memory.swap.max", "0"));
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 40, .bo_mib = 1,
+				    .dontneed = 8, .stop_at_enomem = 1,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &r));
+	log_cg(_metadata, "filled", self->a);
+	TH_LOG("a: %ld BOs, ENOMEM %ld, DONTNEED purged %ld of 8, WILLNEED pages backed up %ld",
+	       r.created, r.enomem, r.purged, r.willneed_backed_up);
+	EXPECT_EQ(1, r.enomem);
+	EXPECT_EQ(8, r.purged);
+	EXPECT_EQ(0, r.willneed_backed_up);
+	EXPECT_EQ(0, cg_keyed(self->a, "memory.events", "oom_kill"));
+	ASSERT_EQ(0, client_check(&self->ca, &r));
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+}
+
+/*
+ * Negative control: with memcg_reclaim off, reclaim of the cgroup never
+ * scans its BOs, and the squeezed client of the test above fails with
+ * ENOMEM: that test's success is bosh's doing.
+ */
+TEST_F(memcg, negative_control_without_memcg_reclaim)
+{
+	long memcg_scans = bosh_stat(0, "scans_memcg_total");
+	struct client_report r;
+	int st;
+
+	ASSERT_EQ(0, bosh_write_file(MEMCG_PARAM, "N"));
+	ASSERT_EQ(0, cg_write(self->a, "memory.max", "16M"));
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 40, .bo_mib = 1,
+				    .seed = self->seed };
+	/* The client dies of its ENOMEM before it reports. */
+	EXPECT_NE(0, client_start(&self->ca, &r));
+	st = client_end(&self->ca);
+	log_cg(_metadata, "failed", self->a);
+	TH_LOG("client exit status %d, oom_kill %ld", st,
+	       cg_keyed(self->a, "memory.events", "oom_kill"));
+	EXPECT_EQ(EXIT_ENOMEM, st);
+	EXPECT_EQ(memcg_scans, bosh_stat(0, "scans_memcg_total"));
+	EXPECT_EQ(0, cg_keyed(self->a, "memory.events", "oom_kill"));
+}
+
+/*
+ * Store pages are charged to the BO's owner, whoever runs the backup: a
+ * task of the sibling cgroup runs the scan (debugfs shrink, as reclaim
+ * in its context) and the copies land in the owner's shmem, not in the
+ * sibling's.
+ */
+TEST_F(memcg, store_pages_charged_to_the_owner)
+{
+	long a_shmem, b_shmem, a_kernel;
+	struct client_report r;
+	pid_t pid;
+	int st;
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 8, .bo_mib = 2,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &r));
+	a_shmem = cg_keyed(self->a, "memory.stat", "shmem");
+	a_kernel = cg_keyed(self->a, "memory.stat", "kernel");
+	b_shmem = cg_keyed(self->b, "memory.stat", "shmem");
+	log_cg(_metadata, "filled", self->a);
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(cg_write(self->b, "cgroup.procs", "0") ||
+		      bosh_debugfs_write(0, "shrink", "1000000") ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, st);
+	log_cg(_metadata, "backed up by b", self->a);
+	log_cg(_metadata, "backed up by b", self->b);
+	EXPECT_LE(a_shmem + (15L << 20), cg_keyed(self->a, "memory.stat", "shmem"));
+	EXPECT_GT(a_kernel - (15L << 20), cg_keyed(self->a, "memory.stat", "kernel"));
+	EXPECT_GT(b_shmem + (1L << 20), cg_keyed(self->b, "memory.stat", "shmem"));
+	ASSERT_EQ(0, client_check(&self->ca, &r));
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+}
+
+/*
+ * The owner's cgroup is removed while its BOs live: the mm moves the
+ * BOs' kernel memory charge and bosh's group to the parent, whose
+ * reclaim then scans them; the content survives.
+ */
+TEST_F(memcg, removed_cgroup_bos_go_to_the_parent)
+{
+	long memcg_scans, base_before, base_after;
+	struct client_report r;
+	char pid[32];
+
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 8, .bo_mib = 2,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &r));
+	/* The client leaves for b, so a can go. */
+	snprintf(pid, sizeof(pid), "%d", self->ca.pid);
+	ASSERT_EQ(0, cg_write(self->b, "cgroup.procs", pid));
+	ASSERT_EQ(0, rmdir(self->a));
+	base_before = cg_read(self->base, "memory.current");
+	log_cg(_metadata, "a removed", self->base);
+	memcg_scans = bosh_stat(0, "scans_memcg_total");
+	cg_write(self->base, "memory.reclaim", "8M");
+	base_after = cg_read(self->base, "memory.current");
+	log_cg(_metadata, "parent reclaimed", self->base);
+	EXPECT_LT(memcg_scans, bosh_stat(0, "scans_memcg_total"));
+	EXPECT_GT(base_before, base_after);
+	ASSERT_EQ(0, client_ask(&self->ca, 'r', &r));
+	TH_LOG("a's BOs: %ld pages backed up through the parent", r.backed_up);
+	EXPECT_LT(0, r.backed_up);
+	ASSERT_EQ(0, client_check(&self->ca, &r));
+	TH_LOG("after the check: %ld pages resident, %ld backed up", r.resident, r.backed_up);
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(8 * 2 * MIB_PAGES, r.resident);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+}
+
+TEST_HARNESS_MAIN
