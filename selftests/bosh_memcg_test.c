@@ -14,7 +14,6 @@
  *
  * Run as root in a guest with swap (the debug section of make check).
  */
-#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -181,33 +180,58 @@ static void client_main(struct client *c)
 	_exit(r.bad ? EXIT_BAD : EXIT_OK);
 }
 
-/* A client's report may take minutes from swap under KASAN, not this long. */
-#define REPORT_TIMEOUT_MS	(300 * 1000)
-
-/*
- * Reads a report of @c; a client stuck past REPORT_TIMEOUT_MS gets its
- * kernel stack printed and every blocked task dumped to the kernel log
- * (sysrq w), so a hang shows where it is.
- */
 static int client_read(struct client *c, struct client_report *r)
 {
-	struct pollfd p = { .fd = c->rep, .events = POLLIN };
-	char path[64], line[256];
-	FILE *f;
+	return read(c->rep, r, sizeof(*r)) == sizeof(*r) ? 0 : -1;
+}
 
-	if (poll(&p, 1, REPORT_TIMEOUT_MS) != 1) {
-		printf("# client %d (pid %d) sent no report in %d s; its stack:\n",
-		       c->id, c->pid, REPORT_TIMEOUT_MS / 1000);
-		snprintf(path, sizeof(path), "/proc/%d/stack", c->pid);
+/*
+ * A test that hangs shows where: past @secs, a watchdog prints the state
+ * and kernel stack of every bosh_memcg_test process (the test and its
+ * clients), then exits.
+ */
+static pid_t watchdog_start(unsigned int secs)
+{
+	char path[64], line[256];
+	struct dirent *de;
+	pid_t pid;
+	DIR *d;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid)
+		return pid;
+	sleep(secs);
+	d = opendir("/proc");
+	while (d && (de = readdir(d))) {
+		int p = atoi(de->d_name);
+		FILE *f;
+
+		if (p <= 0 || p == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", p);
 		f = fopen(path, "re");
-		while (f && fgets(line, sizeof(line), f))
-			printf("#   %s", line);
+		if (!f)
+			continue;
+		if (!fgets(line, sizeof(line), f) || strncmp(line, "bosh_memcg_test", 15)) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%d/stat", p);
+		f = fopen(path, "re");
+		if (f && fgets(line, sizeof(line), f))
+			fprintf(stderr, "# watchdog: %s", line);
 		if (f)
 			fclose(f);
-		bosh_write_file("/proc/sysrq-trigger", "w");
-		return -1;
+		snprintf(path, sizeof(path), "/proc/%d/stack", p);
+		f = fopen(path, "re");
+		while (f && fgets(line, sizeof(line), f))
+			fprintf(stderr, "#   %s", line);
+		if (f)
+			fclose(f);
 	}
-	return read(c->rep, r, sizeof(*r)) == sizeof(*r) ? 0 : -1;
+	_exit(0);
 }
 
 /* Starts @c and waits for its first report. Returns 0 or -1. */
@@ -222,8 +246,12 @@ static int client_start(struct client *c, struct client_report *r)
 	if (c->pid < 0)
 		return -1;
 	if (!c->pid) {
-		close(cmd[1]);
-		close(rep[0]);
+		int fd;
+
+		/* Another client's pipe ends held here would hide its EOF. */
+		for (fd = 3; fd < 1024; fd++)
+			if (fd != cmd[0] && fd != rep[1])
+				close(fd);
 		c->cmd = cmd[0];
 		c->rep = rep[1];
 		client_main(c);
@@ -268,6 +296,7 @@ FIXTURE(memcg) {
 	uint64_t seed;
 	long writeback;
 	struct client ca, cb;
+	pid_t watchdog;
 };
 
 FIXTURE_SETUP(memcg)
@@ -290,10 +319,15 @@ FIXTURE_SETUP(memcg)
 	self->writeback = bosh_sysfs_read(0, "writeback");
 	/* Memcg reclaim frees store pages by swapping them out: at once here. */
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	self->watchdog = watchdog_start(TEST_TIMEOUT_DEFAULT / 2);
 }
 
 FIXTURE_TEARDOWN(memcg)
 {
+	if (self->watchdog > 0) {
+		kill(self->watchdog, SIGKILL);
+		waitpid(self->watchdog, NULL, 0);
+	}
 	if (self->ca.pid > 0) {
 		kill(self->ca.pid, SIGKILL);
 		client_end(&self->ca);
@@ -465,12 +499,15 @@ TEST_F(memcg, no_swap_allowed_purges_only)
 
 /*
  * Negative control: with memcg_reclaim off, reclaim of the cgroup never
- * scans its BOs, and the squeezed client of the test above fails with
- * ENOMEM: that test's success is bosh's doing.
+ * scans its BOs, and the squeezed client of the test above fails: ENOMEM
+ * from its own BO calls (exit status EXIT_ENOMEM), or, when its own
+ * anonymous memory is what meets the limit first, the cgroup's own OOM
+ * killer (SIGKILL, counted in the cgroup's oom_kill). Either way that
+ * test's success is bosh's doing.
  */
 TEST_F(memcg, negative_control_without_memcg_reclaim)
 {
-	long memcg_scans = bosh_stat(0, "scans_memcg_total");
+	long memcg_scans = bosh_stat(0, "scans_memcg_total"), ooms;
 	struct client_report r;
 	int st;
 
@@ -478,15 +515,14 @@ TEST_F(memcg, negative_control_without_memcg_reclaim)
 	ASSERT_EQ(0, cg_write(self->a, "memory.max", "16M"));
 	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 40, .bo_mib = 1,
 				    .seed = self->seed };
-	/* The client dies of its ENOMEM before it reports. */
+	/* The client dies before it reports. */
 	EXPECT_NE(0, client_start(&self->ca, &r));
 	st = client_end(&self->ca);
+	ooms = cg_keyed(self->a, "memory.events", "oom_kill");
 	log_cg(_metadata, "failed", self->a);
-	TH_LOG("client exit status %d, oom_kill %ld", st,
-	       cg_keyed(self->a, "memory.events", "oom_kill"));
-	EXPECT_EQ(EXIT_ENOMEM, st);
+	TH_LOG("client exit status %d, oom_kill %ld", st, ooms);
+	EXPECT_TRUE(st == EXIT_ENOMEM || (st == 128 + SIGKILL && ooms >= 1));
 	EXPECT_EQ(memcg_scans, bosh_stat(0, "scans_memcg_total"));
-	EXPECT_EQ(0, cg_keyed(self->a, "memory.events", "oom_kill"));
 }
 
 /*
