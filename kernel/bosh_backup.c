@@ -379,6 +379,56 @@ void bosh_backup_drop(struct bosh_backup *b, pgoff_t index, pgoff_t count)
 	atomic_long_sub(count, &b->stored);
 }
 
+/*
+ * Entries a run may hold back: their store pages stay in RAM until the
+ * run is dropped, so a restore from the RAM store needs at most this
+ * many pages more than one page at a time would.
+ */
+#define BOSH_BACKUP_DROP_RUN	64
+
+/**
+ * bosh_backup_drops_init() - begin gathering entries to drop
+ * @d: the gathering, on the caller's stack
+ * @b: the store
+ *
+ * The caller ends it with bosh_backup_drops_flush().
+ */
+void bosh_backup_drops_init(struct bosh_backup_drops *d, struct bosh_backup *b)
+{
+	d->store = b;
+	d->first = 0;
+	d->count = 0;
+}
+
+/**
+ * bosh_backup_drop_later() - drop a stored entry with its neighbours
+ * @d: the gathering
+ * @index: the entry, stored, whose content the owner has installed
+ *
+ * The pending run is dropped first when @index does not extend it or it
+ * is full.
+ */
+void bosh_backup_drop_later(struct bosh_backup_drops *d, pgoff_t index)
+{
+	if (d->count && (index != d->first + d->count ||
+			 d->count == BOSH_BACKUP_DROP_RUN))
+		bosh_backup_drops_flush(d);
+	if (!d->count)
+		d->first = index;
+	d->count++;
+}
+
+/**
+ * bosh_backup_drops_flush() - drop the pending run
+ * @d: the gathering
+ */
+void bosh_backup_drops_flush(struct bosh_backup_drops *d)
+{
+	if (d->count)
+		bosh_backup_drop(d->store, d->first, d->count);
+	d->count = 0;
+}
+
 /**
  * bosh_backup_stats() - what the store holds now
  * @b: the store
