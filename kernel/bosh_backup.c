@@ -11,6 +11,7 @@
 #include <linux/highmem.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/swap.h>
@@ -47,6 +48,16 @@ static struct vfsmount *bosh_backup_mount(void)
 	mnt = vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
 	return IS_ERR(mnt) ? NULL : mnt;
 }
+
+/*
+ * What every store page is allocated with, set once on the mapping, as
+ * shmem_get_folio() takes no gfp of its own: movable like any shmem page,
+ * and the reclaim rules (a copy taken in reclaim must not dig into the
+ * reserves, retry, or warn). The caller's reclaim context narrows it
+ * (bosh_backup_copy()). A swap-in reads with the reader's own flags.
+ */
+#define BOSH_BACKUP_GFP \
+	(GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
 
 /* Every fault point off ("never"), until someone arms it. */
 static void bosh_backup_faults_init(struct bosh_backup_faults *f)
@@ -90,6 +101,7 @@ struct bosh_backup *bosh_backup_create(const char *name)
 		kfree(b);
 		return ERR_PTR(err);
 	}
+	mapping_set_gfp_mask(b->file->f_mapping, BOSH_BACKUP_GFP);
 	return b;
 }
 
@@ -155,7 +167,15 @@ static gfp_t bosh_backup_gfp(gfp_t gfp)
 }
 
 /*
- * The store folio for a copy to @index, always of order 0.
+ * The store folio for a copy to @index, always of order 0, returned
+ * locked with a reference; it may not be uptodate: the caller fills all
+ * of it and marks it uptodate before unlocking it.
+ *
+ * SGP_WRITE, as a write(2) to tmpfs: a new folio is not cleared, since
+ * the copy is about to overwrite it (its allocation was zeroed already
+ * where init_on_alloc is on; shmem_read_folio_gfp() would clear it a
+ * second time). An index still in swap is read back first; an index in
+ * RAM is returned as it is.
  *
  * shmem_enabled=force overrides every mount's huge= option, and in 6.12
  * shmem honours no per-file limit (mapping_set_folio_order_range() is
@@ -164,36 +184,48 @@ static gfp_t bosh_backup_gfp(gfp_t gfp)
  * own index out of it: truncating part of a large folio splits it, once,
  * and the next lookup gets a small folio. The content at @index is about
  * to be replaced; the rest of the folio is zeros, as the store never
- * copies into a large folio. The generic truncate rather than
- * shmem_truncate_range(), which dirties the whole folio before it splits
- * it: clean, the other 511 pages are only cache, which reclaim may drop
- * (shmem_recalc_inode() accounts for them then) or the next copies into
- * the range reuse.
+ * copies into a large folio: a new one is cleared here (SGP_WRITE left it
+ * as allocated) and marked uptodate before it is unlocked, so neither
+ * writeback nor a later lookup finds it half-written. The generic
+ * truncate rather than shmem_truncate_range(), which dirties the whole
+ * folio before it splits it: clean, the other 511 pages are only cache,
+ * which reclaim may drop (shmem_recalc_inode() accounts for them then) or
+ * the next copies into the range reuse.
  */
 static struct folio *bosh_backup_get_folio(struct bosh_backup *b,
-					   pgoff_t index, gfp_t gfp)
+					   pgoff_t index)
 {
-	struct address_space *mapping = b->file->f_mapping;
+	struct inode *inode = file_inode(b->file);
 	loff_t pos = (loff_t)index << PAGE_SHIFT;
 	struct folio *folio;
-	int tries = 0;
+	int tries = 0, err;
 
 	for (;;) {
-		folio = shmem_read_folio_gfp(mapping, index, bosh_backup_gfp(gfp));
-		if (IS_ERR(folio) || !folio_test_large(folio))
+		err = shmem_get_folio(inode, index, 0, &folio, SGP_WRITE);
+		if (err)
+			return ERR_PTR(err);
+		if (!folio_test_large(folio))
 			return folio;
+		if (!folio_test_uptodate(folio)) {
+			folio_zero_range(folio, 0, folio_size(folio));
+			flush_dcache_folio(folio);
+			folio_mark_uptodate(folio);
+		}
 		/* A reference of ours would make the split fail. */
+		folio_unlock(folio);
 		folio_put(folio);
 		if (tries++ == BOSH_BACKUP_SPLIT_TRIES)
 			return ERR_PTR(-ENOMEM);
-		truncate_inode_pages_range(mapping, pos, pos + PAGE_SIZE - 1);
+		truncate_inode_pages_range(inode->i_mapping, pos,
+					   pos + PAGE_SIZE - 1);
 	}
 }
 
 /*
- * shmem's writepage wants a locked folio and for_reclaim; without swap
- * space it re-dirties the folio and returns it still locked. The folio
- * is small (bosh_backup_get_folio()), so this writes one page.
+ * shmem's writepage wants a locked, dirty folio and for_reclaim; without
+ * swap space it re-dirties the folio and returns it still locked. The
+ * folio is small (bosh_backup_get_folio()), so this writes one page.
+ * Called with the folio locked, as the copy left it; unlocks it.
  * Return: true when the folio went to swap.
  */
 static bool bosh_backup_writeback(struct folio *folio)
@@ -208,8 +240,7 @@ static bool bosh_backup_writeback(struct folio *folio)
 	};
 	int ret;
 
-	folio_lock(folio);
-	if (folio->mapping != mapping || !folio_clear_dirty_for_io(folio)) {
+	if (!folio_clear_dirty_for_io(folio)) {
 		folio_unlock(folio);
 		return false;
 	}
@@ -248,7 +279,10 @@ void bosh_backup_start(struct bosh_backup_batch *batch, struct bosh_backup *b,
  * @batch: the batch, from bosh_backup_start()
  * @index: the store index, from the owner's reserved range
  * @page: the page to copy; the caller frees it on success
- * @gfp: allocation flags for the store page
+ * @gfp: the caller's reclaim context: without __GFP_IO or __GFP_FS the
+ *	store page is allocated under memalloc_noio_save() or
+ *	memalloc_nofs_save(); the rest of the policy is the store
+ *	mapping's (BOSH_BACKUP_GFP)
  *
  * The store page is marked dirty: a clean shmem page may be dropped by
  * reclaim and read back as zeros. A copy that cannot go to swap (no
@@ -260,24 +294,40 @@ noinline int bosh_backup_copy(struct bosh_backup_batch *batch, pgoff_t index,
 			      struct page *page, gfp_t gfp)
 {
 	struct bosh_backup *b = batch->store;
+	unsigned int scope = 0;
 	struct folio *folio;
 
 	if (should_fail(&b->faults.copy, PAGE_SIZE))
 		return -ENOMEM;
 
-	folio = bosh_backup_get_folio(b, index, gfp);
+	/* The mapping's gfp, narrowed to the caller's reclaim context. */
+	if (!(gfp & __GFP_IO))
+		scope = memalloc_noio_save();
+	else if (!(gfp & __GFP_FS))
+		scope = memalloc_nofs_save();
+	folio = bosh_backup_get_folio(b, index);
+	if (!(gfp & __GFP_IO))
+		memalloc_noio_restore(scope);
+	else if (!(gfp & __GFP_FS))
+		memalloc_nofs_restore(scope);
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
 
+	/* All of it, then uptodate and dirty before anyone sees it unlocked. */
 	copy_highpage(folio_page(folio, 0), page);
+	flush_dcache_folio(folio);
+	folio_mark_uptodate(folio);
 	folio_mark_dirty(folio);
-	folio_mark_accessed(folio);
 	atomic_long_inc(&b->stored);
 
 	if (batch->writeback && get_nr_swap_pages() > 0 &&
-	    !should_fail(&b->faults.writeback, PAGE_SIZE) &&
-	    bosh_backup_writeback(folio))
-		batch->written++;
+	    !should_fail(&b->faults.writeback, PAGE_SIZE)) {
+		/* Unlocks the folio, whatever becomes of it. */
+		if (bosh_backup_writeback(folio))
+			batch->written++;
+	} else {
+		folio_unlock(folio);
+	}
 	folio_put(folio);
 	return 0;
 }
@@ -338,6 +388,56 @@ void bosh_backup_drop(struct bosh_backup *b, pgoff_t index, pgoff_t count)
 	shmem_truncate_range(file_inode(b->file), start,
 			     start + ((loff_t)count << PAGE_SHIFT) - 1);
 	atomic_long_sub(count, &b->stored);
+}
+
+/*
+ * Entries a run may hold back: their store pages stay in RAM until the
+ * run is dropped, so a restore from the RAM store needs at most this
+ * many pages more than one page at a time would.
+ */
+#define BOSH_BACKUP_DROP_RUN	64
+
+/**
+ * bosh_backup_drops_init() - begin gathering entries to drop
+ * @d: the gathering, on the caller's stack
+ * @b: the store
+ *
+ * The caller ends it with bosh_backup_drops_flush().
+ */
+void bosh_backup_drops_init(struct bosh_backup_drops *d, struct bosh_backup *b)
+{
+	d->store = b;
+	d->first = 0;
+	d->count = 0;
+}
+
+/**
+ * bosh_backup_drop_later() - drop a stored entry with its neighbours
+ * @d: the gathering
+ * @index: the entry, stored, whose content the owner has installed
+ *
+ * The pending run is dropped first when @index does not extend it or it
+ * is full.
+ */
+void bosh_backup_drop_later(struct bosh_backup_drops *d, pgoff_t index)
+{
+	if (d->count && (index != d->first + d->count ||
+			 d->count == BOSH_BACKUP_DROP_RUN))
+		bosh_backup_drops_flush(d);
+	if (!d->count)
+		d->first = index;
+	d->count++;
+}
+
+/**
+ * bosh_backup_drops_flush() - drop the pending run
+ * @d: the gathering
+ */
+void bosh_backup_drops_flush(struct bosh_backup_drops *d)
+{
+	if (d->count)
+		bosh_backup_drop(d->store, d->first, d->count);
+	d->count = 0;
 }
 
 /**

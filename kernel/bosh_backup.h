@@ -70,6 +70,21 @@ struct bosh_backup_stats {
 	unsigned long unwritten;
 };
 
+/**
+ * struct bosh_backup_drops - store entries to drop, gathered in runs
+ * @store: the store
+ * @first: first index of the pending run
+ * @count: entries in the pending run, 0 for none
+ *
+ * A restore drops each entry once its page is installed; dropping a run
+ * of neighbours together costs one truncation instead of one each.
+ */
+struct bosh_backup_drops {
+	struct bosh_backup *store;
+	pgoff_t first;
+	pgoff_t count;
+};
+
 struct bosh_backup *bosh_backup_create(const char *name);
 void bosh_backup_destroy(struct bosh_backup *b);
 void bosh_backup_debugfs(struct bosh_backup *b, struct dentry *dir);
@@ -82,6 +97,9 @@ unsigned long bosh_backup_finish(struct bosh_backup_batch *batch);
 int bosh_backup_read(struct bosh_backup *b, pgoff_t index, struct page *page,
 		     gfp_t gfp);
 void bosh_backup_drop(struct bosh_backup *b, pgoff_t index, pgoff_t count);
+void bosh_backup_drops_init(struct bosh_backup_drops *d, struct bosh_backup *b);
+void bosh_backup_drop_later(struct bosh_backup_drops *d, pgoff_t index);
+void bosh_backup_drops_flush(struct bosh_backup_drops *d);
 void bosh_backup_stats(struct bosh_backup *b, struct bosh_backup_stats *st);
 
 #endif /* _BOSH_BACKUP_H_ */

@@ -315,7 +315,8 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 	return n;
 }
 
-static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
+static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i,
+				struct bosh_backup_drops *drops)
 {
 	struct bosh_device *bdev = bo->bdev;
 	pgoff_t handle = bosh_slot_handle(bo->slots[i]);
@@ -349,7 +350,7 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i)
 #endif
 	/* Install first, then drop the store copy: an error loses nothing. */
 	bo->slots[i] = bosh_slot_from_page(page);
-	bosh_backup_drop(bdev->store, handle, 1);
+	bosh_backup_drop_later(drops, handle);
 	bosh_bo_backed_up_add(bo, -1);
 	bosh_bo_resident_add(bo, 1);
 	bosh_stat_add(bdev, BOSH_STAT_RESTORED_TOTAL, 1);
@@ -405,11 +406,14 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			  bool interruptible)
 {
 	pgoff_t i = first, end = first + count;
+	struct bosh_backup_drops drops;
 	bool progress = false;
-	int ret;
+	int ret = 0;
 
 	dma_resv_assert_held(bo->base.resv);
 
+	/* Store entries of installed pages go in runs, before any return. */
+	bosh_backup_drops_init(&drops, bo->bdev->store);
 	while (i < end) {
 		unsigned long slot = bo->slots[i];
 
@@ -417,25 +421,29 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			i++;
 			continue;
 		}
-		if (fatal_signal_pending(current))
-			return -EINTR;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		/* Only restores stop: populating a zeroed page is cheap. */
 		if (interruptible && progress && bosh_slot_is_backup(slot)) {
 			ret = bosh_bo_restore_interrupted(bo);
 			if (ret)
-				return ret;
+				break;
 		}
 		if (bosh_slot_is_empty(slot))
 			ret = bosh_bo_populate_slot(bo, i, end);
 		else
-			ret = bosh_bo_restore_slot(bo, i);
+			ret = bosh_bo_restore_slot(bo, i, &drops);
 		if (ret < 0)
-			return ret;
+			break;
 		i += ret;
+		ret = 0;
 		progress = true;
 		cond_resched();
 	}
-	return 0;
+	bosh_backup_drops_flush(&drops);
+	return ret;
 }
 
 /*
