@@ -8,6 +8,7 @@
 #include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/pagemap.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -385,15 +386,28 @@ static int bosh_bo_restore_interrupted(struct bosh_bo *bo)
 	return ret;
 }
 
+/*
+ * Is a pending signal to wait for more restore progress? @after is the
+ * local_clock() time from which an interruptible restore honours it (0:
+ * at once).
+ */
+static bool bosh_bo_signal_deferred(u64 after)
+{
+	return after && signal_pending(current) && local_clock() < after;
+}
+
 /**
- * bosh_bo_make_resident() - populate or restore a range of slots
+ * bosh_bo_restore_range() - populate or restore a range of slots
  * @bo: the BO, its resv held, not purged
  * @first: first slot
  * @count: number of slots
  * @interruptible: stop for a pending signal (ioctls), or not (faults)
+ * @signal_after: local_clock() time before which a pending signal does
+ *	not stop the call, or 0 (BO_RW's rule, see bosh_bo_rw())
  *
  * Goes slot by slot. An interruptible call stops before a restore, after
- * at least one page of progress, when a signal is pending (-ERESTARTSYS) or the
+ * at least one page of progress, when a signal is pending (-ERESTARTSYS,
+ * once @signal_after has passed) or the
  * fail_restore_intr point fires (-EINTR: no signal is pending, so
  * -ERESTARTSYS would leak to user space). Any call stops for a fatal
  * signal (-EINTR), progress or not: the task is dying and its allocations
@@ -402,8 +416,9 @@ static int bosh_bo_restore_interrupted(struct bosh_bo *bo)
  *
  * Return: 0 or a negative errno.
  */
-int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
-			  bool interruptible)
+static int bosh_bo_restore_range(struct bosh_bo *bo, pgoff_t first,
+				 pgoff_t count, bool interruptible,
+				 u64 signal_after)
 {
 	pgoff_t i = first, end = first + count;
 	struct bosh_backup_drops drops;
@@ -426,7 +441,8 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			break;
 		}
 		/* Only restores stop: populating a zeroed page is cheap. */
-		if (interruptible && progress && bosh_slot_is_backup(slot)) {
+		if (interruptible && progress && bosh_slot_is_backup(slot) &&
+		    !bosh_bo_signal_deferred(signal_after)) {
 			ret = bosh_bo_restore_interrupted(bo);
 			if (ret)
 				break;
@@ -444,6 +460,23 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 	}
 	bosh_backup_drops_flush(&drops);
 	return ret;
+}
+
+/**
+ * bosh_bo_make_resident() - populate or restore a range of slots
+ * @bo: the BO, its resv held, not purged
+ * @first: first slot
+ * @count: number of slots
+ * @interruptible: stop for a pending signal (ioctls), or not (faults)
+ *
+ * As bosh_bo_restore_range(), a pending signal honoured at once.
+ *
+ * Return: 0 or a negative errno.
+ */
+int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
+			  bool interruptible)
+{
+	return bosh_bo_restore_range(bo, first, count, interruptible, 0);
 }
 
 /*
@@ -480,6 +513,7 @@ static int bosh_bo_rw_lock(struct bosh_bo *bo, int *idx)
 int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	       void __user *data)
 {
+	u64 check_ns = local_clock(), signal_after;
 	bool progress = false;
 	int ret, idx;
 
@@ -494,16 +528,30 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	/*
 	 * Restore the whole range first, keeping progress: a call restarted
 	 * after a signal then skips the pages already resident instead of
-	 * copying them again, so a signal storm cannot make a large copy
-	 * quadratic. The loop below still handles pages evicted meanwhile.
+	 * copying them again. The loop below still handles pages evicted
+	 * meanwhile.
+	 *
+	 * But every attempt, restarted or retried on EINTR, first pays again
+	 * for checking and faulting in the whole user range. Had a signal
+	 * stopped the restore at once, a timer signal that comes faster than
+	 * that check would leave about one page of progress per attempt, and
+	 * the call quadratic in the range. So a signal stops an attempt only
+	 * once it has restored for as long as its check took: each attempt
+	 * buys at least as much progress as it spent on its check, the
+	 * checks of all attempts together cost about the restores at most,
+	 * and a signal waits at most one check's time longer. Fatal signals
+	 * still stop it at once.
 	 */
+	check_ns = local_clock() - check_ns;
 	ret = bosh_bo_rw_lock(bo, &idx);
 	if (ret)
 		return ret;
+	signal_after = local_clock() + check_ns;
 	ret = bo->purged ? -ENODATA :
-	      bosh_bo_make_resident(bo, offset >> PAGE_SHIFT,
+	      bosh_bo_restore_range(bo, offset >> PAGE_SHIFT,
 				    ((offset + size - 1) >> PAGE_SHIFT) -
-				    (offset >> PAGE_SHIFT) + 1, true);
+				    (offset >> PAGE_SHIFT) + 1, true,
+				    signal_after);
 	dma_resv_unlock(bo->base.resv);
 	drm_dev_exit(idx);
 	if (ret)
@@ -517,7 +565,8 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 		if (ret)
 			return ret;
 		ret = bo->purged ? -ENODATA : 0;
-		if (!ret && progress && bosh_slot_is_backup(bo->slots[i]))
+		if (!ret && progress && bosh_slot_is_backup(bo->slots[i]) &&
+		    !bosh_bo_signal_deferred(signal_after))
 			ret = bosh_bo_restore_interrupted(bo);
 		if (!ret)
 			ret = bosh_bo_make_resident(bo, i, 1, false);

@@ -23,10 +23,13 @@
  *   BENCH_OC_FACTOR (2)  overcommit: bosh and anon data together, x MemTotal
  *   BENCH_OC_TOUCHES (4000) random page reads per overcommit round
  *   BENCH_OC_TIMEOUT (600, seconds) for the whole overcommit child
- *   BENCH_BUDGET_S (1200) past this, swap and overcommit stop repeating
- *                        (after 3 repetitions at least)
+ *   BENCH_SIGNAL_MB (4,16) signal storm: the BO sizes, comma-separated
+ *   BENCH_SIGNAL_US (200) signal storm: the timer's interval in microseconds
+ *   BENCH_BUDGET_S (1200) past this, swap, overcommit and signal stop
+ *                        repeating (after 3 repetitions at least)
  *   BENCH_ONLY (all)     comma-separated sections to run: copy, ram, swap,
- *                        scale, overcommit, overhead (for working on one path)
+ *                        scale, overcommit, overhead, signal (for working
+ *                        on one path)
  *
  * Must run as root (debugfs, sysfs, drop_caches), with two bosh devices
  * (bosh.0 and bosh.1); needs swap for the swap and overcommit sections.
@@ -40,6 +43,7 @@
  *   bosh_bench_scale.c       4. scaling with the number of BOs
  *   bosh_bench_overcommit.c  5. overcommit
  *   bosh_bench_overhead.c    6. memory overhead
+ *   bosh_bench_signal.c      7. BO_RW under a signal storm
  *   bosh_bench.h             what they share
  */
 #define _GNU_SOURCE
@@ -297,6 +301,8 @@ int main(int argc, char **argv)
 		bench_overcommit();
 	if (bench_selected("overhead"))
 		bench_overhead(slab_per_bo);
+	if (bench_selected("signal"))
+		bench_signal();
 
 	jnum("run_s", bosh_now() - t_start);
 	jend_obj();

@@ -74,5 +74,6 @@ void bench_swap(void);
 double bench_scale(void);
 void bench_overcommit(void);
 void bench_overhead(double slab_per_bo);
+void bench_signal(void);
 
 #endif /* BOSH_BENCH_H */

@@ -498,6 +498,68 @@ TEST_F(bo, signal_storm_during_validate)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/*
+ * The storm on one BO_RW read of a whole evicted 4 MiB BO: an SA_RESTART
+ * handler in even rounds, a plain one in odd rounds with EINTR retried
+ * as drmIoctl() does. Every attempt checks the whole user range again
+ * before it restores, so its restore runs on through signals for as long
+ * as that check took instead of stopping after one page. The test asserts
+ * counts: each read completes with the content intact and the BO
+ * resident; the signals met restores (rounds repeat until they did, two
+ * at least, so both handlers run); and no round stops its restore as
+ * often as once every 4 pages, which a restore that stops at each signal
+ * does (about once a page: the call quadratic in the range).
+ */
+TEST_F(bo, signal_storm_during_rw_read)
+{
+	uint64_t n = 1024, seed = self->seed;	/* 4 MiB */
+	struct itimerval it = { { 0, 200 }, { 0, 200 } }, off = { 0 };
+	long intr0 = bosh_stat(0, "restore_interrupted_total"), intr, most = 0;
+	uint32_t h, key = next_serial();
+	struct drm_bosh_bo_info info;
+	struct drm_bosh_bo_rw rw = { .op = BOSH_RW_READ, .size = n * BOSH_PAGE };
+	char *buf = malloc(n * BOSH_PAGE);
+	int round, eintr = 0, ret;
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	rw.handle = h;
+	rw.data = (uintptr_t)buf;
+	for (round = 0; round < 20 && (round < 2 ||
+	     bosh_stat(0, "restore_interrupted_total") == intr0); round++) {
+		struct sigaction sa = {
+			.sa_handler = bosh_tick, .sa_flags = round % 2 ? 0 : SA_RESTART,
+		};
+
+		ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, seed, key, round));
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+		memset(buf, 0, n * BOSH_PAGE);
+		intr = bosh_stat(0, "restore_interrupted_total");
+		setitimer(ITIMER_REAL, &it, NULL);
+		while ((ret = bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_RW, &rw)) == -EINTR)
+			eintr++;
+		setitimer(ITIMER_REAL, &off, NULL);
+		intr = bosh_stat(0, "restore_interrupted_total") - intr;
+		most = intr > most ? intr : most;
+		EXPECT_EQ(0, ret);
+		ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+		EXPECT_EQ(n, info.resident);
+		EXPECT_EQ(0, bosh_pattern_check(buf, n, seed, key, round))
+			TH_LOG("round %d (seed %llu)", round, (unsigned long long)seed);
+		EXPECT_GT((long)n / 4, intr)
+			TH_LOG("round %d: %ld restores stopped for %llu pages", round, intr,
+			       (unsigned long long)n);
+	}
+	signal(SIGALRM, SIG_DFL);
+	TH_LOG("%d rounds, %d signals, %ld interruptions (at most %ld a round), %d EINTRs",
+	       round, (int)bosh_ticks, bosh_stat(0, "restore_interrupted_total") - intr0,
+	       most, eintr);
+	EXPECT_LT(intr0, bosh_stat(0, "restore_interrupted_total"));
+	free(buf);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 struct writer_args {
 	char *map;
 	uint64_t npages;
