@@ -48,9 +48,12 @@ static void bosh_init_fail_nth(unsigned int n)
 }
 
 /*
- * DRM core's own allocations are left out of the walk: in 6.12 a failure
- * of drm_sysfs_minor_alloc() leaves an ERR_PTR in minor->kdev, which
- * drm_minor_alloc_release() then puts (a GPF in kobject_put()).
+ * DRM core's and the slab allocator's own allocations are left out of the
+ * walk, for two 6.12 bugs on their failure paths: a failure of
+ * drm_sysfs_minor_alloc() leaves an ERR_PTR in minor->kdev, which
+ * drm_minor_alloc_release() then puts (a GPF in kobject_put()); and
+ * sysfs_slab_add() does not put the kobject whose kobject_init_and_add()
+ * failed, so kmem_cache_create() leaks the cache's sysfs name (kmemleak).
  */
 static unsigned int bosh_nth_held;
 
@@ -278,7 +281,9 @@ static int __init bosh_init(void)
 	bosh_wq = alloc_workqueue("bosh", WQ_UNBOUND, 0);
 	if (!bosh_wq)
 		goto out;
+	bosh_nth_hold();
 	ret = bosh_group_module_init();
+	bosh_nth_release();
 	if (ret)
 		goto err_wq;
 	bosh_debugfs_module_init();
