@@ -181,9 +181,14 @@ static enum lru_status bosh_groups_pick_one(struct list_head *item,
 {
 	struct bosh_group *g = container_of(item, struct bosh_group, memcg_link);
 	struct bosh_groups_pick *pick = arg;
+	int i;
 
 	if (pick->n == pick->max)
 		return LRU_STOP;
+	/* Rotated to the tail, a picked group comes round again: all seen. */
+	for (i = 0; i < pick->n; i++)
+		if (pick->groups[i] == g)
+			return LRU_STOP;
 	if (!kref_get_unless_zero(&g->ref))
 		return LRU_SKIP;
 	pick->groups[pick->n++] = g;
