@@ -15,37 +15,13 @@
  * stress-ng and the other workers hold.
  */
 #include <pthread.h>
-#include <setjmp.h>
 #include <signal.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
 #include "bosh_lib.h"
+#include "bosh_workload.h"
 #include "kselftest_harness.h"
-
-#define BO_PAGES	512		/* 2 MiB BOs */
-#define MAX_BOS		4096
-/* A worker's exit status when a BO call failed with ENOMEM. */
-#define EXIT_ENOMEM	4
-
-struct bo_model {
-	uint32_t handle;
-	uint32_t gen;
-	int dontneed;
-	char *map;
-};
-
-struct workload {
-	int dev;
-	int fd;
-	uint64_t seed;
-	uint32_t nbos;
-	struct bo_model bo[MAX_BOS];
-	unsigned int seconds;
-	int retry_eio;		/* faults injected: retry restores */
-	unsigned long sigbus_injected;	/* SIGBUS where a fault was injected */
-	uint64_t ops, purged_seen, bad;
-};
 
 static uint64_t mem_total_kib(void)
 {
@@ -61,263 +37,6 @@ static unsigned int pressure_seconds(void)
 	return s && atoi(s) > 0 ? atoi(s) : 10;
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s = bosh_mix(*s);
-	return *s;
-}
-
-/* Retry a call that may fail by injection or interruption. */
-static int retry(struct workload *w, int ret_first, int (*fn)(struct workload *, uint32_t),
-		 uint32_t i)
-{
-	int ret = ret_first, tries = 0;
-
-	while ((ret == -EIO || ret == -ENOMEM || ret == -EINTR) && w->retry_eio &&
-	       tries++ < 1000)
-		ret = fn(w, i);
-	return ret;
-}
-
-static int fault_point(const char *point, const char *knob, const char *val)
-{
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/bosh.0/%s/%s", point, knob);
-	return bosh_write_file(path, val);
-}
-
-/* fail_alloc and fail_restore fire this many times at most when armed. */
-#define FAULT_TIMES	100000000L
-
-/* Faults fail_alloc and fail_restore injected since faults_low(1). */
-static long faults_injected(void)
-{
-	static const char *const points[] = { "fail_alloc", "fail_restore" };
-	char path[PATH_MAX];
-	long sum = 0;
-	unsigned int i;
-
-	for (i = 0; i < 2; i++) {
-		snprintf(path, sizeof(path), "/sys/kernel/debug/dri/bosh.0/%s/times",
-			 points[i]);
-		sum += FAULT_TIMES - bosh_read_long(path);
-	}
-	return sum;
-}
-
-static int do_validate(struct workload *w, uint32_t i)
-{
-	return bosh_ioctl_once(w->fd, DRM_IOCTL_BOSH_BO_VALIDATE,
-			       &(struct drm_bosh_bo_validate){ .handle = w->bo[i].handle });
-}
-
-static int do_check(struct workload *w, uint32_t i)
-{
-	static __thread char *buf;
-	int ret;
-
-	if (!buf)
-		buf = malloc(BO_PAGES * BOSH_PAGE);
-	ret = bosh_ioctl_once(w->fd, DRM_IOCTL_BOSH_BO_RW, &(struct drm_bosh_bo_rw){
-		.handle = w->bo[i].handle, .op = BOSH_RW_READ,
-		.size = BO_PAGES * BOSH_PAGE, .data = (uintptr_t)buf });
-	if (!ret && bosh_pattern_check(buf, BO_PAGES, w->seed, i, w->bo[i].gen))
-		w->bad++;
-	return ret;
-}
-
-static int do_write(struct workload *w, uint32_t i)
-{
-	static __thread char *buf;
-
-	if (!buf)
-		buf = malloc(BO_PAGES * BOSH_PAGE);
-	bosh_pattern_fill(buf, BO_PAGES, w->seed, i, w->bo[i].gen);
-	return bosh_ioctl_once(w->fd, DRM_IOCTL_BOSH_BO_RW, &(struct drm_bosh_bo_rw){
-		.handle = w->bo[i].handle, .op = BOSH_RW_WRITE,
-		.size = BO_PAGES * BOSH_PAGE, .data = (uintptr_t)buf });
-}
-
-static __thread sigjmp_buf sigbus_jmp;
-static __thread volatile int sigbus_armed;
-
-static void on_sigbus(int sig)
-{
-	if (sigbus_armed)
-		siglongjmp(sigbus_jmp, 1);
-	abort();
-}
-
-/* Check a few pages through the mapping; faults restore them. */
-static int do_mmap_check(struct workload *w, uint32_t i, uint64_t *s)
-{
-	struct bo_model *b = &w->bo[i];
-	int k;
-
-	if (!b->map) {
-		b->map = bosh_mmap(w->fd, b->handle, BO_PAGES * BOSH_PAGE, MAP_SHARED);
-		if (b->map == MAP_FAILED) {
-			b->map = NULL;
-			return -errno;
-		}
-	}
-	sigbus_armed = 1;
-	if (sigsetjmp(sigbus_jmp, 1)) {
-		sigbus_armed = 0;
-		return -EFAULT;		/* SIGBUS: purged, or an injected failure */
-	}
-	for (k = 0; k < 8; k++) {
-		uint64_t p = rnd(s) % BO_PAGES;
-
-		if (bosh_pattern_check_at(b->map + p * BOSH_PAGE, p, 1, w->seed, i, b->gen))
-			w->bad++;
-	}
-	sigbus_armed = 0;
-	return 0;
-}
-
-static int bo_purged(struct workload *w, uint32_t i)
-{
-	struct drm_bosh_bo_info info;
-
-	return !bosh_info(w->fd, w->bo[i].handle, &info) && (info.flags & BOSH_BO_PURGED);
-}
-
-/* A call on a DONTNEED BO may find it purged: that is the contract. */
-static int handle_result(struct workload *w, uint32_t i, int ret)
-{
-	if (!ret)
-		return 0;
-	if (w->bo[i].dontneed && bo_purged(w, i)) {
-		w->purged_seen++;
-		return 0;
-	}
-	printf("# bo %u op failed: %d (%s)\n", i, ret, strerror(-ret));
-	return ret;
-}
-
-/* Progress under TCG can be slow: show it, with what the shrinker did. */
-static void progress(struct workload *w, const char *what, uint32_t i, time_t start)
-{
-	printf("# bosh.%d %s %u/%u after %lds: backed_up_total %ld restored_total %ld "
-	       "written_back_total %ld backup_errors_total %ld restore_errors_total %ld "
-	       "restore_interrupted_total %ld scans_total %ld purged_total %ld\n",
-	       w->dev, what, i, w->nbos, (long)(time(NULL) - start),
-	       bosh_stat(w->dev, "backed_up_total"), bosh_stat(w->dev, "restored_total"),
-	       bosh_stat(w->dev, "written_back_total"),
-	       bosh_stat(w->dev, "backup_errors_total"),
-	       bosh_stat(w->dev, "restore_errors_total"),
-	       bosh_stat(w->dev, "restore_interrupted_total"), bosh_stat(w->dev, "scans_total"),
-	       bosh_stat(w->dev, "purged_total"));
-	fflush(stdout);
-}
-
-static int workload_setup(struct workload *w, uint64_t bytes)
-{
-	time_t start = time(NULL);
-	uint32_t i;
-	int ret;
-
-	w->nbos = bytes / (BO_PAGES * BOSH_PAGE);
-	if (w->nbos > MAX_BOS)
-		w->nbos = MAX_BOS;
-	printf("# %u BOs of %lu MiB (%lu MiB) on bosh.%d\n", w->nbos,
-	       BO_PAGES * BOSH_PAGE >> 20, (w->nbos * BO_PAGES * BOSH_PAGE) >> 20, w->dev);
-	for (i = 0; i < w->nbos; i++) {
-		if (i && !(i % 16))
-			progress(w, "filled", i, start);
-		ret = bosh_create(w->fd, BO_PAGES * BOSH_PAGE, &w->bo[i].handle);
-		if (ret)
-			return ret;
-		ret = retry(w, do_write(w, i), do_write, i);
-		if (ret)
-			return ret;
-		/* Every 8th BO may be purged. */
-		if (i % 8 == 7) {
-			w->bo[i].dontneed = 1;
-			ret = bosh_madvise(w->fd, w->bo[i].handle, BOSH_MADV_DONTNEED, NULL);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
-}
-
-/* Random rounds bounded by time; then every retained BO is checked. */
-static int workload_run(struct workload *w)
-{
-	uint64_t s = w->seed ^ 0x5eed;
-	time_t end = time(NULL) + w->seconds;
-	uint32_t i, retained = 0;
-	int ret;
-
-	while (time(NULL) < end) {
-		i = rnd(&s) % w->nbos;
-		switch (rnd(&s) % 4) {
-		case 0:
-			ret = retry(w, do_validate(w, i), do_validate, i);
-			break;
-		case 1:
-			ret = retry(w, do_check(w, i), do_check, i);
-			break;
-		case 2: {
-			long injected = w->retry_eio ? faults_injected() : 0;
-
-			ret = do_mmap_check(w, i, &s);
-			/*
-			 * A SIGBUS on a live BO is allowed only where a restore
-			 * or an allocation was made to fail meanwhile.
-			 */
-			if (ret == -EFAULT && !(w->bo[i].dontneed && bo_purged(w, i)) &&
-			    w->retry_eio && faults_injected() > injected) {
-				w->sigbus_injected++;
-				ret = 0;
-			}
-			break;
-		}
-		default:
-			if (w->bo[i].dontneed) {
-				ret = 0;
-				break;
-			}
-			w->bo[i].gen++;
-			ret = retry(w, do_write(w, i), do_write, i);
-			break;
-		}
-		if (handle_result(w, i, ret))
-			return ret;
-		w->ops++;
-	}
-	progress(w, "random phase over", w->nbos, end - w->seconds);
-	w->retry_eio = 1;	/* the final check may still meet injected faults */
-	end = time(NULL);
-	for (i = 0; i < w->nbos; i++) {
-		uint32_t r;
-
-		if (i && !(i % 16))
-			progress(w, "checked", i, end);
-		ret = retry(w, do_check(w, i), do_check, i);
-		if (handle_result(w, i, ret))
-			return ret;
-		ret = bosh_madvise(w->fd, w->bo[i].handle, BOSH_MADV_WILLNEED, &r);
-		if (ret)
-			return ret;
-		if (!w->bo[i].dontneed && !r) {
-			printf("# bo %u: WILLNEED BO reported purged\n", i);
-			return -EINVAL;
-		}
-		if (r != !bo_purged(w, i)) {
-			printf("# bo %u: retained %u disagrees with BO_INFO\n", i, r);
-			return -EINVAL;
-		}
-		retained += r;
-	}
-	printf("# bosh.%d: %lu ops, %u/%u BOs retained, %lu purged seen, %lu SIGBUS on injected faults, %lu bad pages\n",
-	       w->dev, w->ops, retained, w->nbos, w->purged_seen, w->sigbus_injected, w->bad);
-	return w->bad ? -EBADMSG : 0;
-}
-
 /* The worker the signal storm aims at, while one runs. */
 static volatile pid_t storm_target;
 
@@ -329,10 +48,9 @@ static int run_child(int dev, uint64_t bytes, unsigned int seconds, int faults,
 	int status, ret;
 
 	if (!pid) {
-		struct sigaction sa = { .sa_handler = on_sigbus, .sa_flags = SA_NODEFER };
 		struct workload *w = calloc(1, sizeof(*w));
 
-		sigaction(SIGBUS, &sa, NULL);
+		workload_sigbus_handler();
 		bosh_write_file("/proc/self/oom_score_adj", "1000");
 		w->dev = dev;
 		w->fd = bosh_open(dev);
@@ -510,12 +228,12 @@ static void faults_low(int on)
 
 	snprintf(times, sizeof(times), "%ld", on ? FAULT_TIMES : 1);
 	for (i = 0; i < 3; i++) {
-		fault_point(points[i], "verbose", "0");
-		fault_point(points[i], "times", times);
-		fault_point(points[i], "probability", on ? "1" : "0");
+		workload_fault_point(0, points[i], "verbose", "0");
+		workload_fault_point(0, points[i], "times", times);
+		workload_fault_point(0, points[i], "probability", on ? "1" : "0");
 	}
 	/* Interrupted restores must come from the signal storm alone. */
-	fault_point("fail_restore_intr", "probability", "0");
+	workload_fault_point(0, "fail_restore_intr", "probability", "0");
 }
 
 static volatile sig_atomic_t storm_stop;

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One client's workload under memory pressure, shared by the pressure
+ * and mission tests: BOs of 2 MiB with seeded content, touched in random
+ * order through BO_VALIDATE, BO_RW and mmap faults, then every retained
+ * BO checked. Pattern keys are (seed, BO index, generation): the seed is
+ * the worker's own (run seed, pid, device), the index is never reused
+ * within a worker and the generation grows with every rewrite.
+ */
+#ifndef _BOSH_WORKLOAD_H_
+#define _BOSH_WORKLOAD_H_
+
+#include <stdint.h>
+
+#define BO_PAGES	512		/* 2 MiB BOs */
+#define MAX_BOS		4096
+/* A worker's exit status when a BO call failed with ENOMEM. */
+#define EXIT_ENOMEM	4
+/* Armed fault points fire this many times at most. */
+#define FAULT_TIMES	100000000L
+/* Calls retried after an injected or interrupted failure, at most. */
+#define RETRY_MAX	1000
+
+struct bo_model {
+	uint32_t handle;
+	uint32_t gen;
+	int dontneed;
+	char *map;
+};
+
+/**
+ * struct workload_counts - what a worker did, for the parent to assert
+ * @ops: calls of the random phase
+ * @purged_seen: calls that found a DONTNEED BO purged
+ * @sigbus_injected: SIGBUS of a mapping where a fault was injected
+ * @bad: pages whose content was wrong
+ * @pages_verified: pages whose content was checked and right
+ * @enomem, @eintr, @eio: failed calls retried, by errno
+ * @retained: BOs retained at the end, of @nbos
+ * @nbos: BOs the worker made
+ */
+struct workload_counts {
+	uint64_t ops, purged_seen, sigbus_injected, bad, pages_verified;
+	uint64_t enomem, eintr, eio;
+	uint32_t retained, nbos;
+};
+
+struct workload {
+	int dev;
+	int fd;
+	uint64_t seed;
+	uint32_t nbos;
+	struct bo_model bo[MAX_BOS];
+	unsigned int seconds;
+	int retry_eio;		/* faults injected: retry restores */
+	volatile int *checking;	/* if set, made 1 when the final check starts */
+	struct workload_counts n;
+};
+
+uint64_t workload_rnd(uint64_t *s);
+int workload_fault_point(int dev, const char *point, const char *knob, const char *val);
+long workload_fault_fired(int dev, const char *point);
+void workload_sigbus_handler(void);
+int workload_setup(struct workload *w, uint64_t bytes);
+int workload_run(struct workload *w);
+void workload_report(const struct workload *w);
+
+#endif /* _BOSH_WORKLOAD_H_ */
