@@ -336,19 +336,6 @@ static pid_t start_worker(int k, uint64_t bytes, struct mission_results *res)
 	_exit(ret == -ENOMEM ? EXIT_ENOMEM : ret == -EBADMSG ? 1 : ret ? 2 : 0);
 }
 
-/* A reclaim pass may hold the last reference for a moment: wait for it. */
-static long bos_after_close(int dev)
-{
-	long bos = bosh_stat(dev, "bos");
-	int i;
-
-	for (i = 0; i < 100 && bos > 0; i++) {
-		usleep(100000);
-		bos = bosh_stat(dev, "bos");
-	}
-	return bos;
-}
-
 FIXTURE(mission) {
 	pid_t kswapd[MAX_KSWAPD];
 	int nkswapd;
@@ -505,7 +492,7 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 		retained_pages += (uint64_t)n->retained * BO_PAGES;
 	}
 	for (dev = 0; dev < DEVICES; dev++) {
-		EXPECT_EQ(0, bos_after_close(dev));
+		EXPECT_EQ(0, workload_bos_after_close(dev));
 		for (i = 0; i < NCOUNTERS; i++)
 			grew[i] += bosh_stat(dev, counters[i]) - before[dev][i];
 	}

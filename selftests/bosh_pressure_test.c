@@ -83,19 +83,6 @@ static int run_child(int dev, uint64_t bytes, unsigned int seconds, int faults,
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* A reclaim pass may hold the last reference for a moment: wait for it. */
-static long bos_after_close(int dev)
-{
-	long bos = bosh_stat(dev, "bos");
-	int i;
-
-	for (i = 0; i < 100 && bos > 0; i++) {
-		usleep(100000);
-		bos = bosh_stat(dev, "bos");
-	}
-	return bos;
-}
-
 FIXTURE(pressure) {
 	uint64_t ram;
 	long max_bo_mb[2];
@@ -145,7 +132,7 @@ TEST_F_TIMEOUT(pressure, overcommit_twice_ram, 1200)
 	EXPECT_EQ(0, run_child(0, 2 * self->ram, pressure_seconds(), 0, &killed));
 	EXPECT_EQ(0, killed);
 	EXPECT_LT(0, bosh_stat(0, "backed_up_total"));
-	EXPECT_EQ(0, bos_after_close(0));
+	EXPECT_EQ(0, workload_bos_after_close(0));
 }
 
 TEST_F_TIMEOUT(pressure, overcommit_with_writeback, 1200)
@@ -174,7 +161,7 @@ TEST_F_TIMEOUT(pressure, shrinker_disabled_overcommit_fails, 1200)
 	TH_LOG("without the shrinker: status %d, killed %d", ret, killed);
 	EXPECT_EQ(EXIT_ENOMEM, ret);
 	EXPECT_EQ(0, killed);
-	EXPECT_EQ(0, bos_after_close(0));
+	EXPECT_EQ(0, workload_bos_after_close(0));
 }
 
 /* stress-ng exit codes: 0 ok; anything else is a failure, never a skip. */
@@ -350,7 +337,7 @@ TEST_F_TIMEOUT(pressure, concurrent_workers_two_devices, 1200)
 	if (ndev > 1)
 		pthread_join(t1, NULL);
 	TH_LOG("%d devices, shrink loops %ld + %ld", ndev, l0.loops, l1.loops);
-	EXPECT_EQ(0, bos_after_close(0));
+	EXPECT_EQ(0, workload_bos_after_close(0));
 }
 
 TEST_HARNESS_MAIN

@@ -55,6 +55,22 @@ long workload_fault_fired(int dev, const char *point)
 	return FAULT_TIMES - bosh_read_long(path);
 }
 
+/*
+ * BOs of bosh.@dev once every client closed: a reclaim pass may hold the
+ * last reference for a moment, so wait up to 10 s for it.
+ */
+long workload_bos_after_close(int dev)
+{
+	long bos = bosh_stat(dev, "bos");
+	int i;
+
+	for (i = 0; i < 100 && bos > 0; i++) {
+		usleep(100000);
+		bos = bosh_stat(dev, "bos");
+	}
+	return bos;
+}
+
 /* Faults that can make a mapping's access SIGBUS, fired so far. */
 static long sigbus_faults_fired(int dev)
 {

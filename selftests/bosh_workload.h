@@ -60,6 +60,7 @@ struct workload {
 uint64_t workload_rnd(uint64_t *s);
 int workload_fault_point(int dev, const char *point, const char *knob, const char *val);
 long workload_fault_fired(int dev, const char *point);
+long workload_bos_after_close(int dev);
 void workload_sigbus_handler(void);
 int workload_setup(struct workload *w, uint64_t bytes);
 int workload_run(struct workload *w);
