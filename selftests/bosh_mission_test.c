@@ -196,7 +196,8 @@ static int all_checking(struct side_threads *st)
 /*
  * debugfs from the side, in turn on each device, until every worker is in
  * its final check (then they would only write out what was just checked):
- * a small shrink twice a second, an evict every 4 s, drop_caches every 8 s.
+ * a small shrink twice a second, an evict every 4 s, drop_caches every 8 s,
+ * the first of each within 1.5 s (a run must see them).
  * This thread is make-it-fail too, so an evict may meet an injected
  * backup fault: it still backs up the other BOs and then reports the
  * fault's errno (EIO or ENOMEM). Any other errno counts as an error.
@@ -214,17 +215,19 @@ static void *side_reclaim(void *arg)
 			continue;
 		if (!bosh_debugfs_write(dev, "shrink", "256"))
 			st->shrinks++;
-		if (k % 8 == 7) {
-			int err = bosh_debugfs_write(dev, "evict", "1");
+		if (k % 8 == 1) {
+			/* k is odd here: the device alternates by k / 8 */
+			int edev = (k / 8) % DEVICES;
+			int err = bosh_debugfs_write(edev, "evict", "1");
 
 			if (!err || err == -EIO || err == -ENOMEM) {
 				st->evicts++;
 			} else {
 				st->evict_errors++;
-				printf("# evict of bosh.%d: %s\n", dev, strerror(-err));
+				printf("# evict of bosh.%d: %s\n", edev, strerror(-err));
 			}
 		}
-		if (k % 16 == 15 && !bosh_write_file("/proc/sys/vm/drop_caches", "2"))
+		if (k % 16 == 2 && !bosh_write_file("/proc/sys/vm/drop_caches", "2"))
 			st->drops++;
 	}
 	return NULL;
