@@ -376,6 +376,24 @@ noinline int bosh_backup_read(struct bosh_backup *b, pgoff_t index,
 ALLOW_ERROR_INJECTION(bosh_backup_read, ERRNO);
 
 /**
+ * bosh_backup_in_ram() - is a stored page's copy in RAM
+ * @b: the store
+ * @index: the store index, stored
+ *
+ * Return: true when the copy is in the store's page cache; false when it
+ * is in swap (or only in the swap cache, about to be freed).
+ */
+bool bosh_backup_in_ram(struct bosh_backup *b, pgoff_t index)
+{
+	struct folio *folio = filemap_get_folio(b->file->f_mapping, index);
+
+	if (IS_ERR(folio))
+		return false;
+	folio_put(folio);
+	return true;
+}
+
+/**
  * bosh_backup_drop() - free store entries, in RAM or in swap
  * @b: the store
  * @index: first index

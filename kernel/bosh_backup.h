@@ -96,6 +96,7 @@ int bosh_backup_copy(struct bosh_backup_batch *batch, pgoff_t index,
 unsigned long bosh_backup_finish(struct bosh_backup_batch *batch);
 int bosh_backup_read(struct bosh_backup *b, pgoff_t index, struct page *page,
 		     gfp_t gfp);
+bool bosh_backup_in_ram(struct bosh_backup *b, pgoff_t index);
 void bosh_backup_drop(struct bosh_backup *b, pgoff_t index, pgoff_t count);
 void bosh_backup_drops_init(struct bosh_backup_drops *d, struct bosh_backup *b);
 void bosh_backup_drop_later(struct bosh_backup_drops *d, pgoff_t index);

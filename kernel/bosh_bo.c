@@ -17,6 +17,7 @@
 #include <drm/drm_vma_manager.h>
 #include <uapi/drm/bosh_drm.h>
 
+#include "bosh_budget.h"
 #include "bosh_drv.h"
 #include "bosh_pages.h"
 #include "bosh_slot.h"
@@ -279,20 +280,6 @@ static pgoff_t bosh_bo_empty_run(struct bosh_bo *bo, pgoff_t i, pgoff_t max)
 	return n;
 }
 
-/*
- * Admission before a BO grows. __GFP_RETRY_MAYFAIL alone fails only at
- * the brink, where anyone else's next allocation summons the OOM killer
- * (and picks a victim by RSS, which BO pages are not part of). So a BO
- * takes pages only while free and reclaimable memory plus what this
- * device's shrinker could give back covers them with a margin.
- */
-static bool bosh_bo_may_grow(struct bosh_device *bdev, pgoff_t pages)
-{
-	long avail = si_mem_available() + bosh_shrinker_count_pages(bdev);
-
-	return avail - (long)pages > (long)(totalram_pages() >> BOSH_GROW_MARGIN_SHIFT);
-}
-
 static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 {
 	pgoff_t run = bosh_bo_empty_run(bo, i, min_t(pgoff_t, end - i,
@@ -301,7 +288,7 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 	struct page *page;
 	pgoff_t n, j;
 
-	if (!bosh_bo_may_grow(bo->bdev, run))
+	if (!bosh_may_grow(bo->bdev, run))
 		return -ENOMEM;
 	old = bosh_group_charge_begin(bo->group);
 	page = bosh_pages_alloc(ilog2(run), true, BOSH_BO_PAGE_GFP,
@@ -325,7 +312,7 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i,
 	struct page *page;
 	int err;
 
-	if (!bosh_bo_may_grow(bdev, 1)) {
+	if (!bosh_may_restore(bdev, handle)) {
 		err = -ENOMEM;
 		goto out_err;
 	}
@@ -494,6 +481,58 @@ static int bosh_bo_rw_lock(struct bosh_bo *bo, int *idx)
 	return 0;
 }
 
+/*
+ * Slots a restore runs inside one drm_dev_enter() section: unplug waits
+ * for every section on the machine (drm_unplug_srcu is global), so no
+ * section lasts a whole restore of a large BO.
+ */
+#define BOSH_RESTORE_CHUNK	512
+
+/*
+ * bosh_bo_restore_range() over [@first, @first + @count), one chunk per
+ * drm_dev_enter() section and lock hold. Pages restored by earlier
+ * chunks may be taken again meanwhile, as after any unlock.
+ */
+static int bosh_bo_restore_chunked(struct bosh_bo *bo, pgoff_t first,
+				   pgoff_t count, u64 signal_after)
+{
+	pgoff_t end = first + count;
+	int ret = 0, idx;
+
+	while (first < end && !ret) {
+		pgoff_t n = min_t(pgoff_t, end - first, BOSH_RESTORE_CHUNK);
+
+		ret = bosh_bo_rw_lock(bo, &idx);
+		if (ret)
+			return ret;
+		ret = bo->purged ? -ENODATA :
+		      bosh_bo_restore_range(bo, first, n, true, signal_after);
+		dma_resv_unlock(bo->base.resv);
+		drm_dev_exit(idx);
+		first += n;
+	}
+	return ret;
+}
+
+/**
+ * bosh_bo_validate() - make a whole BO resident, as BO_VALIDATE does
+ * @bo: the BO, referenced, its resv not held
+ *
+ * Interruptible as bosh_bo_make_resident(), a chunk at a time: each
+ * chunk restores at least one page before a signal stops it.
+ *
+ * Return: 0 or a negative errno (-ENODATA once purged, -ENODEV once
+ * unplugged).
+ */
+int bosh_bo_validate(struct bosh_bo *bo)
+{
+	int ret = bosh_bo_restore_chunked(bo, 0, bo->npages, 0);
+
+	if (!ret)
+		bosh_bo_touch(bo);
+	return ret;
+}
+
 /**
  * bosh_bo_rw() - copy between a BO and user memory
  * @bo: the BO, referenced, its resv not held
@@ -543,17 +582,10 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	 * still stop it at once.
 	 */
 	check_ns = local_clock() - check_ns;
-	ret = bosh_bo_rw_lock(bo, &idx);
-	if (ret)
-		return ret;
 	signal_after = local_clock() + check_ns;
-	ret = bo->purged ? -ENODATA :
-	      bosh_bo_restore_range(bo, offset >> PAGE_SHIFT,
-				    ((offset + size - 1) >> PAGE_SHIFT) -
-				    (offset >> PAGE_SHIFT) + 1, true,
-				    signal_after);
-	dma_resv_unlock(bo->base.resv);
-	drm_dev_exit(idx);
+	ret = bosh_bo_restore_chunked(bo, offset >> PAGE_SHIFT,
+				      ((offset + size - 1) >> PAGE_SHIFT) -
+				      (offset >> PAGE_SHIFT) + 1, signal_after);
 	if (ret)
 		return ret;
 
@@ -807,6 +839,26 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 }
 
 /**
+ * bosh_bo_pin_prepare() - restore a BO about to be pinned, outside the pin
+ * @bo: the BO, referenced, its resv not held
+ *
+ * As bosh_bo_validate(), unless a first pin would be refused by the
+ * ``max_pinned_mb`` cap anyway: a refused pin leaves the BO as it was.
+ *
+ * Return: 0 or an error of bosh_bo_validate().
+ */
+int bosh_bo_pin_prepare(struct bosh_bo *bo)
+{
+	struct bosh_device *bdev = bo->bdev;
+
+	if (!READ_ONCE(bo->pin_count) &&
+	    bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages >
+	    (long)READ_ONCE(bdev->max_pinned_mb) << (20 - PAGE_SHIFT))
+		return 0;
+	return bosh_bo_validate(bo);
+}
+
+/**
  * bosh_bo_unpin_locked() - drop a pin
  * @bo: the BO, its resv held, pinned
  */
@@ -821,6 +873,37 @@ void bosh_bo_unpin_locked(struct bosh_bo *bo)
 	}
 }
 
+/*
+ * The BO's lock for a fault. mmap_lock is held, and a restore under the
+ * lock may take seconds: waiting for it there would stall every mmap(),
+ * munmap() and fault of the process. So, as TTM's ttm_bo_vm_reserve()
+ * does, a first attempt that may retry waits for the lock with mmap_lock
+ * dropped and has the fault retried; only a retried fault waits with it
+ * held. Returns 0 with the lock held, or what the fault returns: a
+ * signal while waiting refaults, a fatal one is SIGBUS.
+ */
+static vm_fault_t bosh_bo_fault_lock(struct vm_fault *vmf, struct bosh_bo *bo)
+{
+	struct dma_resv *resv = bo->base.resv;
+
+	if (dma_resv_trylock(resv))
+		return 0;
+	if (fault_flag_allow_retry_first(vmf->flags)) {
+		if (!(vmf->flags & FAULT_FLAG_RETRY_NOWAIT)) {
+			/* The mapping's reference may go with mmap_lock. */
+			drm_gem_object_get(&bo->base);
+			release_fault_lock(vmf);
+			if (!dma_resv_lock_interruptible(resv, NULL))
+				dma_resv_unlock(resv);
+			drm_gem_object_put(&bo->base);
+		}
+		return VM_FAULT_RETRY;
+	}
+	if (dma_resv_lock_interruptible(resv, NULL))
+		return fatal_signal_pending(current) ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
+	return 0;
+}
+
 static vm_fault_t bosh_bo_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -832,17 +915,17 @@ static vm_fault_t bosh_bo_fault(struct vm_fault *vmf)
 
 	if (i >= bo->npages)
 		return VM_FAULT_SIGBUS;
+	/* Waiting for the lock is outside the unplug section: it holds up unbind. */
+	ret = bosh_bo_fault_lock(vmf, bo);
+	if (ret)
+		return ret;
 	/*
 	 * After unplug nothing may be mapped again: drm_dev_unplug() waits
 	 * for faults inside this section, then zaps every mapping.
 	 */
-	if (!drm_dev_enter(&bo->bdev->drm, &idx))
+	if (!drm_dev_enter(&bo->bdev->drm, &idx)) {
+		dma_resv_unlock(bo->base.resv);
 		return VM_FAULT_SIGBUS;
-
-	/* Only a fatal signal may stop a fault; the page is refaulted. */
-	if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
-		ret = fatal_signal_pending(current) ? VM_FAULT_SIGBUS : VM_FAULT_NOPAGE;
-		goto out_exit;
 	}
 	if (bo->purged || bosh_bo_make_resident(bo, i, 1, false))
 		ret = VM_FAULT_SIGBUS;
@@ -855,11 +938,10 @@ static vm_fault_t bosh_bo_fault(struct vm_fault *vmf)
 	 */
 	if (ret & VM_FAULT_OOM)
 		ret = VM_FAULT_SIGBUS;
+	drm_dev_exit(idx);
 	dma_resv_unlock(bo->base.resv);
 	if (!(ret & VM_FAULT_ERROR))
 		bosh_bo_touch(bo);
-out_exit:
-	drm_dev_exit(idx);
 	return ret;
 }
 

@@ -103,8 +103,20 @@ static const struct file_operations bosh_fops = {
 	.show_fdinfo = drm_show_fdinfo,
 };
 
+static int bosh_drm_open(struct drm_device *drm, struct drm_file *file)
+{
+	return bosh_client_open(file);
+}
+
+static void bosh_drm_postclose(struct drm_device *drm, struct drm_file *file)
+{
+	bosh_client_close(file);
+}
+
 static const struct drm_driver bosh_drm_driver = {
 	.driver_features = DRIVER_GEM | DRIVER_RENDER,
+	.open = bosh_drm_open,
+	.postclose = bosh_drm_postclose,
 	.ioctls = bosh_ioctls,
 	.num_ioctls = BOSH_NUM_IOCTLS,
 	.fops = &bosh_fops,

@@ -5,6 +5,7 @@
 #include <linux/atomic.h>
 #include <linux/fault-inject.h>
 #include <linux/highmem.h>
+#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/list_lru.h>
 #include <linux/mutex.h>
@@ -44,13 +45,6 @@
 /* The same rule for what a client's call allocates besides its pages. */
 #define BOSH_CLIENT_GFP \
 	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN | __GFP_ACCOUNT)
-/*
- * A BO grows only while free and reclaimable memory plus what the
- * device's shrinker could give back exceeds its pages by this share of
- * RAM (1/64).
- */
-#define BOSH_GROW_MARGIN_SHIFT	6
-
 /* Counters shown in debugfs stats; gauges first, then totals. */
 enum bosh_stat {
 	BOSH_STAT_BOS,
@@ -267,6 +261,8 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			  bool interruptible);
 int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 	       void __user *data);
+int bosh_bo_validate(struct bosh_bo *bo);
+int bosh_bo_pin_prepare(struct bosh_bo *bo);
 enum bosh_lru_list bosh_bo_lru_list(struct bosh_bo *bo);
 bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode);
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
@@ -319,8 +315,23 @@ long bosh_evict_all(struct bosh_device *bdev);
 #define BOSH_NUM_IOCTLS	8
 extern const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS];
 
+/**
+ * struct bosh_client - the state of one open file
+ * @ref: the file's reference, plus one per fence counted in @busy_fences
+ * @busy_fences: BO_BUSY fences the file attached that have not signalled
+ */
+struct bosh_client {
+	struct kref ref;
+	atomic_t busy_fences;
+};
+
 /* bosh_fence.c */
-int bosh_attach_busy_fence(struct drm_gem_object *obj, u64 usecs);
+int bosh_attach_busy_fence(struct drm_gem_object *obj,
+			   struct bosh_client *client, u64 usecs);
+int bosh_client_open(struct drm_file *file);
+void bosh_client_close(struct drm_file *file);
+bool bosh_client_busy_begin(struct bosh_client *c);
+void bosh_client_busy_end(struct bosh_client *c);
 
 /* bosh_debugfs.c */
 void bosh_debugfs_init(struct bosh_device *bdev);

@@ -157,12 +157,15 @@ static void bosh_unlock_put(struct bosh_bo *bo)
 	drm_gem_object_put(&bo->base);
 }
 
+/*
+ * Not inside one drm_dev_enter() section: a whole-BO restore enters one
+ * per chunk (bosh_bo_validate()), so it never holds up unplug for long.
+ */
 static int bosh_ioctl_bo_validate(struct drm_device *drm, void *data,
 				  struct drm_file *file)
 {
 	struct drm_bosh_bo_validate *args = data;
 	struct drm_gem_object *obj;
-	struct bosh_bo *bo;
 	int ret;
 
 	if (args->flags)
@@ -170,18 +173,9 @@ static int bosh_ioctl_bo_validate(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	if (bosh_obj_is_import(obj)) {
-		/* Pinned by its attachment: resident already. */
-		drm_gem_object_put(obj);
-		return 0;
-	}
-	bo = bosh_lock_obj(obj, false, &ret);
-	if (!bo)
-		return ret;
-	ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
-	if (!ret)
-		bosh_bo_touch(bo);
-	bosh_unlock_put(bo);
+	/* An import is pinned by its attachment: resident already. */
+	ret = bosh_obj_is_import(obj) ? 0 : bosh_bo_validate(to_bosh_bo(obj));
+	drm_gem_object_put(obj);
 	return ret;
 }
 
@@ -204,15 +198,12 @@ static int bosh_ioctl_bo_madvise(struct drm_device *drm, void *data,
 	return 0;
 }
 
-static int bosh_ioctl_bo_pin(struct drm_device *drm, void *data,
-			     struct drm_file *file)
+static int bosh_ioctl_bo_pin_locked(struct drm_file *file,
+				    struct drm_bosh_bo_pin *args)
 {
-	struct drm_bosh_bo_pin *args = data;
 	struct bosh_bo *bo;
 	int ret;
 
-	if (args->op > BOSH_UNPIN)
-		return -EINVAL;
 	bo = bosh_lookup_locked(file, args->handle, args->op == BOSH_UNPIN, &ret);
 	if (!bo)
 		return ret;
@@ -231,6 +222,38 @@ static int bosh_ioctl_bo_pin(struct drm_device *drm, void *data,
 	return ret;
 }
 
+/*
+ * A pin restores the whole BO first, a chunk per drm_dev_enter() section
+ * as BO_VALIDATE does; the pin itself, in one section, then restores only
+ * what was taken again meanwhile.
+ */
+static int bosh_ioctl_bo_pin(struct drm_device *drm, void *data,
+			     struct drm_file *file)
+{
+	struct drm_bosh_bo_pin *args = data;
+	struct drm_gem_object *obj;
+	int ret = 0, idx;
+
+	if (args->op > BOSH_UNPIN)
+		return -EINVAL;
+	if (args->op == BOSH_PIN) {
+		obj = drm_gem_object_lookup(file, args->handle);
+		if (!obj)
+			return -ENOENT;
+		if (!bosh_obj_is_import(obj))
+			ret = bosh_bo_pin_prepare(to_bosh_bo(obj));
+		drm_gem_object_put(obj);
+		/* The pin reports a purge (ENODATA) and an import itself. */
+		if (ret && ret != -ENODATA)
+			return ret;
+	}
+	if (!drm_dev_enter(drm, &idx))
+		return -ENODEV;
+	ret = bosh_ioctl_bo_pin_locked(file, args);
+	drm_dev_exit(idx);
+	return ret;
+}
+
 static int bosh_ioctl_bo_busy(struct drm_device *drm, void *data,
 			      struct drm_file *file)
 {
@@ -243,7 +266,7 @@ static int bosh_ioctl_bo_busy(struct drm_device *drm, void *data,
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
-	ret = bosh_attach_busy_fence(obj, args->usecs);
+	ret = bosh_attach_busy_fence(obj, file->driver_priv, args->usecs);
 	drm_gem_object_put(obj);
 	return ret;
 }
@@ -312,9 +335,7 @@ static int fn##_entered(struct drm_device *drm, void *data,		\
 
 BOSH_IOCTL_ENTERED(bosh_ioctl_bo_create)
 BOSH_IOCTL_ENTERED(bosh_ioctl_bo_mmap_offset)
-BOSH_IOCTL_ENTERED(bosh_ioctl_bo_validate)
 BOSH_IOCTL_ENTERED(bosh_ioctl_bo_madvise)
-BOSH_IOCTL_ENTERED(bosh_ioctl_bo_pin)
 BOSH_IOCTL_ENTERED(bosh_ioctl_bo_busy)
 BOSH_IOCTL_ENTERED(bosh_ioctl_bo_info)
 
@@ -323,9 +344,9 @@ const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS] = {
 	DRM_IOCTL_DEF_DRV(BOSH_BO_MMAP_OFFSET, bosh_ioctl_bo_mmap_offset_entered,
 			  DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_RW, bosh_ioctl_bo_rw, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_VALIDATE, bosh_ioctl_bo_validate_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_VALIDATE, bosh_ioctl_bo_validate, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_MADVISE, bosh_ioctl_bo_madvise_entered, DRM_RENDER_ALLOW),
-	DRM_IOCTL_DEF_DRV(BOSH_BO_PIN, bosh_ioctl_bo_pin_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_BO_PIN, bosh_ioctl_bo_pin, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_BUSY, bosh_ioctl_bo_busy_entered, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_INFO, bosh_ioctl_bo_info_entered, DRM_RENDER_ALLOW),
 };

@@ -59,7 +59,7 @@ struct sg_table *bosh_bo_get_sg_table(struct drm_gem_object *obj)
 	dma_resv_assert_held(obj->resv);
 	if (WARN_ON_ONCE(!bo->pin_count))
 		return ERR_PTR(-EINVAL);
-	pages = kvmalloc_array(bo->npages, sizeof(*pages), GFP_KERNEL);
+	pages = kvmalloc_array(bo->npages, sizeof(*pages), BOSH_CLIENT_GFP);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 	for (i = 0; i < bo->npages; i++)
@@ -170,6 +170,25 @@ bool bosh_obj_is_import(const struct drm_gem_object *obj)
 	return obj->funcs == &bosh_import_funcs;
 }
 
+/*
+ * The pages of a mapped sg_table, one per entry of @pages: -EINVAL unless
+ * it covers exactly @n pages. Not drm_prime_sg_to_page_array(), which
+ * 6.12 deprecates with a WARN.
+ */
+static int bosh_import_pages(struct sg_table *sgt, struct page **pages,
+			     pgoff_t n)
+{
+	struct sg_page_iter iter;
+	pgoff_t i = 0;
+
+	for_each_sgtable_page(sgt, &iter, 0) {
+		if (i == n)
+			return -EINVAL;
+		pages[i++] = sg_page_iter_page(&iter);
+	}
+	return i == n ? 0 : -EINVAL;
+}
+
 /**
  * bosh_gem_prime_import_sg_table() - wrap an attached, mapped dma-buf
  * @dev: the importing device
@@ -187,14 +206,14 @@ bosh_gem_prime_import_sg_table(struct drm_device *dev,
 	struct bosh_import *imp;
 	int ret = -ENOMEM;
 
-	imp = kzalloc(sizeof(*imp), GFP_KERNEL);
+	imp = kzalloc(sizeof(*imp), BOSH_CLIENT_GFP);
 	if (!imp)
 		return ERR_PTR(-ENOMEM);
 	imp->pages = kvcalloc(size >> PAGE_SHIFT, sizeof(*imp->pages),
-			      GFP_KERNEL);
+			      BOSH_CLIENT_GFP);
 	if (!imp->pages)
 		goto err_free;
-	ret = drm_prime_sg_to_page_array(sgt, imp->pages, size >> PAGE_SHIFT);
+	ret = bosh_import_pages(sgt, imp->pages, size >> PAGE_SHIFT);
 	if (ret)
 		goto err_free;
 	imp->sgt = sgt;

@@ -25,6 +25,7 @@
 #include <linux/swap.h>
 #include <uapi/drm/bosh_drm.h>
 
+#include "bosh_budget.h"
 #include "bosh_drv.h"
 #include "bosh_trace.h"
 
@@ -43,15 +44,6 @@ static bool memcg_reclaim = true;
 module_param(memcg_reclaim, bool, 0644);
 MODULE_PARM_DESC(memcg_reclaim,
 		 "reclaim of a memory cgroup scans the BOs charged to it (default: on)");
-
-static bool bosh_swap_allows_backup(struct bosh_device *bdev)
-{
-	long reserve = (long)READ_ONCE(bdev->swap_reserve_mb) << (20 - PAGE_SHIFT);
-	struct bosh_backup_stats store;
-
-	bosh_backup_stats(bdev->store, &store);
-	return get_nr_swap_pages() - (long)store.unwritten > reserve;
-}
 
 /* Stage 2's swap rule for one group: the device's reserve and its memcg's limits. */
 static bool bosh_group_may_back_up(struct bosh_group *g)

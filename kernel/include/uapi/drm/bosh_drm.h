@@ -178,6 +178,8 @@ struct drm_bosh_bo_pin {
 #define BOSH_BUSY_MAX_US	10000000ULL
 /** Most BO_BUSY fences not yet signalled on one BO. */
 #define BOSH_BUSY_MAX_FENCES	16
+/** Most BO_BUSY fences not yet signalled that one open file attached. */
+#define BOSH_BUSY_MAX_FILE_FENCES	4096
 
 /**
  * struct drm_bosh_bo_busy - make a BO busy, as a GPU job in flight would
@@ -188,8 +190,11 @@ struct drm_bosh_bo_pin {
  * skips busy BOs. Each fence holds the bosh module until it is released
  * (a sync_file exported from the BO's dma-buf keeps it). Errors: ENOENT,
  * EINVAL (@usecs zero or above %BOSH_BUSY_MAX_US, @flags not zero),
- * EBUSY (%BOSH_BUSY_MAX_FENCES fences of this BO not yet signalled),
- * ENOMEM, EINTR.
+ * EBUSY (%BOSH_BUSY_MAX_FENCES fences of this BO, or
+ * %BOSH_BUSY_MAX_FILE_FENCES of this file, not yet signalled), ENOMEM
+ * (the fence is charged to the caller's memory cgroup, which is at its
+ * limit), EINTR (a signal while waiting for the BO's lock, when the
+ * handler does not restart calls).
  */
 struct drm_bosh_bo_busy {
 	/** @handle: the BO. */
