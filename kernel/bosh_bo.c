@@ -102,6 +102,25 @@ static void bosh_bo_zap_mappings(struct bosh_bo *bo)
 			   bo->base.dev->anon_inode->i_mapping);
 }
 
+/* Zaps the user mappings of slots [@first, @first + @count) only. */
+static void bosh_bo_zap_range(struct bosh_bo *bo, pgoff_t first, pgoff_t count)
+{
+	struct drm_vma_offset_node *node = &bo->base.vma_node;
+
+	if (drm_mm_node_allocated(&node->vm_node))
+		unmap_mapping_range(bo->base.dev->anon_inode->i_mapping,
+				    drm_vma_node_offset_addr(node) +
+				    ((loff_t)first << PAGE_SHIFT),
+				    (loff_t)count << PAGE_SHIFT, 1);
+}
+
+/* Slot @i may hold a resident page again: the next backup starts there. */
+static void bosh_bo_backup_from(struct bosh_bo *bo, pgoff_t i)
+{
+	if (i < bo->backup_from)
+		bo->backup_from = i;
+}
+
 /* Frees every page and store entry; the caller accounts the counts. */
 static void bosh_bo_release_slots(struct bosh_bo *bo)
 {
@@ -300,6 +319,7 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 	for (j = 0; j < n; j++)
 		bo->slots[i + j] = bosh_slot_from_page(page + j);
 	bosh_bo_resident_add(bo, n);
+	bosh_bo_backup_from(bo, i);
 	return n;
 }
 
@@ -338,6 +358,7 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i,
 #endif
 	/* Install first, then drop the store copy: an error loses nothing. */
 	bo->slots[i] = bosh_slot_from_page(page);
+	bosh_bo_backup_from(bo, i);
 	bosh_backup_drop_later(drops, handle);
 	bosh_bo_backed_up_add(bo, -1);
 	bosh_bo_resident_add(bo, 1);
@@ -472,11 +493,12 @@ int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
  */
 static int bosh_bo_rw_lock(struct bosh_bo *bo, int *idx)
 {
-	if (!drm_dev_enter(&bo->bdev->drm, idx))
-		return -ENODEV;
-	if (dma_resv_lock_interruptible(bo->base.resv, NULL)) {
-		drm_dev_exit(*idx);
+	/* The wait is outside the unplug section: it would hold up unplug. */
+	if (dma_resv_lock_interruptible(bo->base.resv, NULL))
 		return -ERESTARTSYS;
+	if (!drm_dev_enter(&bo->bdev->drm, idx)) {
+		dma_resv_unlock(bo->base.resv);
+		return -ENODEV;
 	}
 	return 0;
 }
@@ -691,41 +713,57 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo,
 	return n;
 }
 
+/*
+ * Backs up resident pages from @bo->backup_from on, a chunk at a time,
+ * each chunk's mappings zapped just before it is copied: a call that
+ * asks for a few pages visits and zaps about that many (plus one chunk),
+ * whatever the BO's size and whatever earlier calls backed up.
+ */
 static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
 				  gfp_t gfp, bool writeback, int *errp)
 {
 	struct bosh_device *bdev = bo->bdev;
+	pgoff_t first = bo->backup_from, i = first, zapped = 0;
 	struct bosh_backup_batch batch;
 	struct mem_cgroup *old;
 	unsigned long written;
 	long taken = 0;
-	pgoff_t i = 0;
 	int err = 0;
 
-	bosh_bo_zap_mappings(bo);
 	/* The store pages are the owner's, whoever runs the backup. */
 	old = bosh_group_charge_begin(bo->group);
 	bosh_backup_start(&batch, bdev->store, writeback);
-	while (i < bo->npages && taken < nr_to_take && !err) {
+	while (i < bo->npages && taken < nr_to_take) {
+		pgoff_t chunk;
 		long n;
 
 		if (!bosh_slot_is_page(bo->slots[i])) {
 			i++;
 			continue;
 		}
+		chunk = 1UL << bosh_page_order(bosh_slot_page(bo->slots[i]));
+		bosh_bo_zap_range(bo, i, chunk);
+		zapped += chunk;
 		n = bosh_bo_backup_chunk(bo, &batch, i, gfp, &err);
 		taken += n;
-		i += n ? n : 1;
+		i += n;
+		if (err)
+			break;
 		/* An evict of a large BO must not trip the soft-lockup detector. */
 		cond_resched();
 	}
+	/* Every slot in [first, i) is now backed up or not populated. */
+	bo->backup_from = i;
 	written = bosh_backup_finish(&batch);
 	bosh_group_charge_end(old);
 	bosh_bo_resident_add(bo, -taken);
 	bosh_bo_backed_up_add(bo, taken);
 	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, taken);
 	bosh_stat_add(bdev, BOSH_STAT_WRITTEN_BACK_TOTAL, written);
-	trace_bosh_backup(bdev->id, bo->id, taken, written, err);
+	bosh_stat_add(bdev, BOSH_STAT_BACKUP_VISITED_TOTAL, i - first);
+	bosh_stat_add(bdev, BOSH_STAT_BACKUP_ZAPPED_TOTAL, zapped);
+	trace_bosh_backup(bdev->id, bo->id, taken, written, err, first,
+			  i - first, zapped);
 	*errp = err;
 	return taken;
 }

@@ -72,6 +72,8 @@ enum bosh_stat {
 	BOSH_STAT_RESTORE_INTERRUPTED_TOTAL,
 	BOSH_STAT_SKIPPED_BUSY_TOTAL,
 	BOSH_STAT_SKIPPED_LOCKED_TOTAL,
+	BOSH_STAT_BACKUP_VISITED_TOTAL,
+	BOSH_STAT_BACKUP_ZAPPED_TOTAL,
 	BOSH_STAT_COUNT
 };
 
@@ -142,6 +144,9 @@ struct bosh_device {
  * @npages: number of slots
  * @slots: one &bosh_slot per page
  * @store_base: first index of the BO's reserved range in the store
+ * @backup_from: no slot below it holds a resident page: where the next
+ *	backup starts, so that small scan calls do not walk what earlier ones
+ *	backed up; lowered by population and restore
  * @nr_resident: resident pages
  * @nr_backed_up: pages in the store
  * @pin_count: pins: user pins plus one per foreign attachment, at most
@@ -164,6 +169,7 @@ struct bosh_bo {
 	pgoff_t npages;
 	unsigned long *slots;
 	pgoff_t store_base;
+	pgoff_t backup_from;
 	pgoff_t nr_resident;
 	pgoff_t nr_backed_up;
 	unsigned int pin_count;

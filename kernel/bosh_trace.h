@@ -31,21 +31,30 @@ TRACE_EVENT(bosh_shrink,
 );
 
 TRACE_EVENT(bosh_backup,
-	    TP_PROTO(int dev, u32 bo, long pages, long written, int err),
-	    TP_ARGS(dev, bo, pages, written, err),
+	    TP_PROTO(int dev, u32 bo, long pages, long written, int err,
+		     unsigned long first, unsigned long visited,
+		     unsigned long zapped),
+	    TP_ARGS(dev, bo, pages, written, err, first, visited, zapped),
 	    TP_STRUCT__entry(__field(int, dev)
 			     __field(u32, bo)
 			     __field(long, pages)
 			     __field(long, written)
-			     __field(int, err)),
+			     __field(int, err)
+			     __field(unsigned long, first)
+			     __field(unsigned long, visited)
+			     __field(unsigned long, zapped)),
 	    TP_fast_assign(__entry->dev = dev;
 			   __entry->bo = bo;
 			   __entry->pages = pages;
 			   __entry->written = written;
-			   __entry->err = err;),
-	    TP_printk("dev=%d bo=%u pages=%ld written=%ld err=%d", __entry->dev,
-		      __entry->bo, __entry->pages, __entry->written,
-		      __entry->err)
+			   __entry->err = err;
+			   __entry->first = first;
+			   __entry->visited = visited;
+			   __entry->zapped = zapped;),
+	    TP_printk("dev=%d bo=%u pages=%ld written=%ld err=%d first=%lu visited=%lu zapped=%lu",
+		      __entry->dev, __entry->bo, __entry->pages,
+		      __entry->written, __entry->err, __entry->first,
+		      __entry->visited, __entry->zapped)
 );
 
 TRACE_EVENT(bosh_restore,

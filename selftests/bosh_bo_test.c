@@ -436,6 +436,88 @@ TEST_F(bo, shrink_frees_at_most_n_plus_a_chunk)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/* Pages of a mapping whose PTE is present, from /proc/self/pagemap. */
+static long mapped_pages(volatile char *map, uint64_t npages)
+{
+	uint64_t *e = malloc(npages * sizeof(*e));
+	long n = -1;
+	uint64_t i;
+	int fd;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (e && fd >= 0 &&
+	    pread(fd, e, npages * sizeof(*e), (uintptr_t)map / BOSH_PAGE * sizeof(*e)) ==
+	    (ssize_t)(npages * sizeof(*e)))
+		for (i = 0, n = 0; i < npages; i++)
+			n += !!(e[i] >> 63);
+	if (fd >= 0)
+		close(fd);
+	free(e);
+	return n;
+}
+
+/*
+ * The cost of a scan call is bounded by what it asks, not by the BO's
+ * size or what earlier calls backed up: per 128-page debugfs shrink of a
+ * mapped, touched BO, the slots the backup visited and the pages whose
+ * mappings it zapped stay within 128 plus one chunk (512 pages), and
+ * every page still resident keeps its mapping. For a BO of a quarter of
+ * the RAM (at most BOSH_LARGE_BO_MB where set) and one of 1/128.
+ */
+TEST_F_TIMEOUT(bo, backup_call_cost_bounded_by_its_size, 900)
+{
+	const long ask = 128, chunk = 512, calls = 16;
+	uint64_t ram = (uint64_t)bosh_meminfo_kib("MemTotal") * 1024;
+	const char *cap = getenv("BOSH_LARGE_BO_MB");
+	uint64_t sizes[2] = { ram / 4, ram / 128 };
+	int s;
+
+	ASSERT_LT(0, (long)(ram >> 20));
+	if (cap && atol(cap) > 0 && sizes[0] > (uint64_t)atol(cap) << 20)
+		sizes[0] = (uint64_t)atol(cap) << 20;
+	for (s = 0; s < 2; s++) {
+		uint64_t n = sizes[s] / BOSH_PAGE, i;
+		long worst_visit = 0, worst_zap = 0, c;
+		struct drm_bosh_bo_info info;
+		uint32_t h, key = next_serial();
+		volatile char *map;
+
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 1));
+		map = bosh_mmap(self->fd, h, n * BOSH_PAGE, MAP_SHARED);
+		ASSERT_NE(MAP_FAILED, map);
+		for (i = 0; i < n; i++)
+			(void)map[i * BOSH_PAGE];
+		ASSERT_EQ((long)n, mapped_pages(map, n));
+		for (c = 0; c < calls && c * chunk < (long)n / 2; c++) {
+			long v = bosh_stat(0, "backup_slots_visited_total");
+			long z = bosh_stat(0, "backup_pages_zapped_total");
+
+			ASSERT_LE(0, v);
+			ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "128"));
+			v = bosh_stat(0, "backup_slots_visited_total") - v;
+			z = bosh_stat(0, "backup_pages_zapped_total") - z;
+			worst_visit = v > worst_visit ? v : worst_visit;
+			worst_zap = z > worst_zap ? z : worst_zap;
+		}
+		ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+		TH_LOG("BO of %llu MiB: %ld calls backed up %llu pages; worst call visited %ld slots, zapped %ld pages; %ld pages mapped",
+		       (unsigned long long)(sizes[s] >> 20), c,
+		       (unsigned long long)info.backed_up, worst_visit, worst_zap,
+		       mapped_pages(map, n));
+		EXPECT_LT(ask * (c - 1), (long)info.backed_up);
+		EXPECT_GE(ask + chunk, worst_visit);
+		EXPECT_GE(ask + chunk, worst_zap);
+		EXPECT_LT(0, worst_zap);
+		/* Only what was backed up lost its mapping. */
+		EXPECT_EQ((long)info.resident, mapped_pages(map, n));
+		munmap((void *)map, n * BOSH_PAGE);
+		EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 1))
+			TH_LOG("seed %llu", (unsigned long long)self->seed);
+		EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+	}
+}
+
 TEST_F(bo, shrinker_disabled_frees_nothing)
 {
 	uint64_t n = 64, seed = self->seed;
@@ -1429,37 +1511,6 @@ static long oom_reports(void)
 		pclose(p);
 	}
 	return n;
-}
-
-/* Turns every swap device off; returns how many, their paths in @swaps. */
-static int swaps_off(char swaps[8][128])
-{
-	char line[256];
-	int n = 0;
-	FILE *f = fopen("/proc/swaps", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f) && n < 8)
-		if (line[0] == '/' && sscanf(line, "%127s", swaps[n]) == 1)
-			n++;
-	fclose(f);
-	if (n && system("swapoff -a"))
-		return -1;
-	return n;
-}
-
-static int swaps_on(char swaps[8][128], int n)
-{
-	int i, ret = 0;
-
-	for (i = 0; i < n; i++) {
-		char cmd[sizeof(swaps[i]) + 8] = "swapon ";
-
-		strcat(cmd, swaps[i]);
-		ret |= system(cmd);
-	}
-	return ret;
 }
 
 /*

@@ -520,4 +520,35 @@ static inline int bosh_fill_bo(int fd, uint32_t handle, uint64_t npages,
 	return ret;
 }
 
+/* Turns every swap device off; returns how many, their paths in @swaps. */
+static inline int swaps_off(char swaps[8][128])
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/swaps", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f) && n < 8)
+		if (line[0] == '/' && sscanf(line, "%127s", swaps[n]) == 1)
+			n++;
+	fclose(f);
+	if (n && system("swapoff -a"))
+		return -1;
+	return n;
+}
+
+static inline int swaps_on(char swaps[8][128], int n)
+{
+	int i, ret = 0;
+
+	for (i = 0; i < n; i++) {
+		char cmd[sizeof(swaps[i]) + 8] = "swapon ";
+
+		strcat(cmd, swaps[i]);
+		ret |= system(cmd);
+	}
+	return ret;
+}
+
 #endif /* BOSH_LIB_H */

@@ -648,4 +648,93 @@ TEST_F(memcg, removed_cgroup_bos_go_to_the_parent)
 	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
 }
 
+/* Attach 10 s fences to @h round-robin until one fails; returns its errno. */
+static int busy_until_error(int fd, uint32_t *h, int nbos, long max, long *made)
+{
+	struct drm_bosh_bo_busy b = { .usecs = 10 * 1000 * 1000 };
+	int ret = 0;
+
+	for (*made = 0; *made < max && !ret; ) {
+		b.handle = h[*made / BOSH_BUSY_MAX_FENCES % nbos];
+		ret = bosh_ioctl(fd, DRM_IOCTL_BOSH_BO_BUSY, &b);
+		if (!ret)
+			(*made)++;
+	}
+	return ret;
+}
+
+/*
+ * What a client makes the kernel hold is charged to it: BO_BUSY fences
+ * grow its cgroup's kernel memory; one file has at most
+ * BOSH_BUSY_MAX_FILE_FENCES outstanding (EBUSY after); with its cgroup at
+ * memory.max, BO_BUSY fails with ENOMEM and the client is not killed.
+ */
+TEST_F(memcg, busy_fences_charged_to_the_client)
+{
+	enum { NBOS = BOSH_BUSY_MAX_FILE_FENCES / BOSH_BUSY_MAX_FENCES };
+	int st, pfd[2];
+	long got[4] = { 0 };
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, cg_write(self->a, "memory.max", "64M"));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		static uint32_t h1[NBOS + 1], h2[NBOS];
+		long k0, k1, made1, made2, cur;
+		int fd1, fd2, err1, err2, i;
+		char max[32];
+
+		if (cg_write(self->a, "cgroup.procs", "0"))
+			_exit(EXIT_SETUP);
+		fd1 = bosh_open(0);
+		fd2 = bosh_open(0);
+		if (fd1 < 0 || fd2 < 0)
+			_exit(EXIT_SETUP);
+		for (i = 0; i < NBOS; i++)
+			if (bosh_create(fd1, BOSH_PAGE, &h1[i]) ||
+			    bosh_create(fd2, BOSH_PAGE, &h2[i]))
+				_exit(EXIT_SETUP);
+		/* The fence past the file's cap goes to a BO with none. */
+		if (bosh_create(fd1, BOSH_PAGE, &h1[NBOS]))
+			_exit(EXIT_SETUP);
+		k0 = cg_keyed(self->a, "memory.stat", "kernel");
+		/* One file: up to its cap, then EBUSY. */
+		err1 = busy_until_error(fd1, h1, NBOS + 1, BOSH_BUSY_MAX_FILE_FENCES + 1, &made1);
+		k1 = cg_keyed(self->a, "memory.stat", "kernel");
+		/* The cgroup at its limit: the other file gets ENOMEM. */
+		cur = cg_read(self->a, "memory.current");
+		/* Room for a few fences more: not below what it uses, which would OOM-kill it. */
+		snprintf(max, sizeof(max), "%ld", cur + (256L << 10));
+		if (cg_write(self->a, "memory.max", max))
+			_exit(EXIT_SETUP);
+		err2 = busy_until_error(fd2, h2, NBOS, BOSH_BUSY_MAX_FILE_FENCES, &made2);
+		cg_write(self->a, "memory.max", "max");
+		got[0] = made1;
+		got[1] = err1;
+		got[2] = k1 - k0;
+		got[3] = err2;
+		if (write(pfd[1], got, sizeof(got)) != sizeof(got))
+			_exit(EXIT_SETUP);
+		printf("# fences: %ld on file 1 (then %s), kernel memory +%ld bytes; %ld on file 2 at memory.max (then %s)\n",
+		       made1, strerror(-err1), k1 - k0, made2, strerror(-err2));
+		_exit(EXIT_OK);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st)) TH_LOG("client killed by signal %d", WTERMSIG(st));
+	ASSERT_EQ(EXIT_OK, WEXITSTATUS(st));
+	ASSERT_EQ(sizeof(got), read(pfd[0], got, sizeof(got)));
+	close(pfd[0]);
+	EXPECT_EQ(BOSH_BUSY_MAX_FILE_FENCES, got[0]);
+	EXPECT_EQ(-EBUSY, got[1]);
+	/* Each fence is well over 64 bytes. */
+	EXPECT_LE(64L * BOSH_BUSY_MAX_FILE_FENCES, got[2]);
+	EXPECT_EQ(-ENOMEM, got[3]);
+	/* The fences outlive the client: let them signal before the next test. */
+	sleep(11);
+}
+
 TEST_HARNESS_MAIN

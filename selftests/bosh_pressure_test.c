@@ -39,6 +39,8 @@ static unsigned int pressure_seconds(void)
 
 /* The worker the signal storm aims at, while one runs. */
 static volatile pid_t storm_target;
+/* Workers make no DONTNEED BO: nothing purgeable hides admission's count. */
+static int workers_all_willneed;
 
 /* Runs the workload in a child: an OOM kill shows as SIGKILL. */
 static int run_child(int dev, uint64_t bytes, unsigned int seconds, int faults,
@@ -63,6 +65,7 @@ static int run_child(int dev, uint64_t bytes, unsigned int seconds, int faults,
 		       (unsigned long long)w->seed);
 		w->seconds = seconds;
 		w->retry_eio = faults;
+		w->all_willneed = workers_all_willneed;
 		if (w->fd < 0)
 			_exit(3);
 		ret = workload_setup(w, bytes);
@@ -337,6 +340,64 @@ TEST_F_TIMEOUT(pressure, concurrent_workers_two_devices, 1200)
 	if (ndev > 1)
 		pthread_join(t1, NULL);
 	TH_LOG("%d devices, shrink loops %ld + %ld", ndev, l0.loops, l1.loops);
+	EXPECT_EQ(0, workload_bos_after_close(0));
+}
+
+struct shrink_only_loop {
+	volatile int stop;
+	long loops;
+};
+
+static void *shrink_only(void *p)
+{
+	struct shrink_only_loop *l = p;
+
+	while (!l->stop) {
+		bosh_debugfs_write(0, "shrink", "1024");
+		l->loops++;
+		usleep(10000);
+	}
+	return NULL;
+}
+
+/*
+ * The overcommit promise with nothing retried: two workers with BOs
+ * worth twice the RAM between them, writeback off (the store's copies
+ * stay in RAM until the mm swaps them), swap with room, and a debugfs
+ * shrink loop beside them; no BO is DONTNEED, so no purgeable pages
+ * stand in for the memory admission must see. No call may fail: a restore gives its store
+ * copy back, and copies the mm can swap count as memory to be had, so
+ * admission must not refuse (a worker's ENOMEM is its exit status 4).
+ */
+TEST_F_TIMEOUT(pressure, overcommit_two_workers_no_enomem, 1200)
+{
+	struct shrink_only_loop l = { 0 };
+	int killed[2] = { 0 }, st[2], k;
+	pthread_t t;
+	pid_t pid[2];
+
+	workers_all_willneed = 1;
+	pthread_create(&t, NULL, shrink_only, &l);
+	for (k = 0; k < 2; k++) {
+		pid[k] = fork();
+		ASSERT_LE(0, pid[k]);
+		if (!pid[k]) {
+			int ret = run_child(0, self->ram, pressure_seconds(), 0, &killed[k]);
+
+			_exit(killed[k] ? 100 : ret);
+		}
+	}
+	for (k = 0; k < 2; k++) {
+		ASSERT_EQ(pid[k], waitpid(pid[k], &st[k], 0));
+		EXPECT_TRUE(WIFEXITED(st[k]) && !WEXITSTATUS(st[k]))
+			TH_LOG("worker %d status %#x (exit 4: ENOMEM, 100: killed)", k, st[k]);
+	}
+	l.stop = 1;
+	pthread_join(t, NULL);
+	TH_LOG("shrink loops %ld, backed up %ld, restored %ld", l.loops,
+	       bosh_stat(0, "backed_up_total"), bosh_stat(0, "restored_total"));
+	EXPECT_LT(0, l.loops);
+	EXPECT_LT(0, bosh_stat(0, "restored_total"));
 	EXPECT_EQ(0, workload_bos_after_close(0));
 }
 

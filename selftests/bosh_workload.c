@@ -208,7 +208,8 @@ static void progress(struct workload *w, const char *what, uint32_t i, time_t st
  * @w: the workload, its device, fd, seed and retry policy set
  * @bytes: how much BO memory to make, in 2 MiB BOs
  *
- * Every 8th BO is madvised DONTNEED and may be purged from then on.
+ * Every 8th BO is madvised DONTNEED and may be purged from then on,
+ * unless @w->all_willneed.
  *
  * Return: 0 or the negative errno of the call that failed.
  */
@@ -233,7 +234,7 @@ int workload_setup(struct workload *w, uint64_t bytes)
 		ret = retry(w, do_write(w, i), do_write, i);
 		if (ret)
 			return ret;
-		if (i % 8 == 7) {
+		if (i % 8 == 7 && !w->all_willneed) {
 			w->bo[i].dontneed = 1;
 			ret = bosh_madvise(w->fd, w->bo[i].handle, BOSH_MADV_DONTNEED, NULL);
 			if (ret)

@@ -53,6 +53,7 @@ struct workload {
 	struct bo_model bo[MAX_BOS];
 	unsigned int seconds;
 	int retry_eio;		/* faults injected: retry restores */
+	int all_willneed;	/* no BO is madvised DONTNEED */
 	volatile int *checking;	/* if set, made 1 when the final check starts */
 	struct workload_counts n;
 };
