@@ -52,12 +52,16 @@ static struct vfsmount *bosh_backup_mount(void)
 /*
  * What every store page is allocated with, set once on the mapping, as
  * shmem_get_folio() takes no gfp of its own: movable like any shmem page,
- * and the reclaim rules (a copy taken in reclaim must not dig into the
- * reserves, retry, or warn). The caller's reclaim context narrows it
- * (bosh_backup_copy()). A swap-in reads with the reader's own flags.
+ * never from the reserves nor with a warning, and failing rather than
+ * calling the OOM killer. Not __GFP_NORETRY: the mm's own swap-ins of
+ * the store use this mask too (swapoff's shmem_unuse()), and would fail
+ * swapoff with ENOMEM where other shmem objects come back. A copy taken
+ * in reclaim runs under PF_MEMALLOC, which already keeps it from
+ * reclaiming (and retrying) itself; the caller's context narrows the
+ * rest (bosh_backup_copy()). A restore's swap-in reads with its own flags.
  */
 #define BOSH_BACKUP_GFP \
-	(GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
+	(GFP_HIGHUSER_MOVABLE | __GFP_NOMEMALLOC | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 /* Every fault point off ("never"), until someone arms it. */
 static void bosh_backup_faults_init(struct bosh_backup_faults *f)
@@ -369,6 +373,11 @@ noinline int bosh_backup_read(struct bosh_backup *b, pgoff_t index,
 	folio = shmem_read_folio_gfp(b->file->f_mapping, index, bosh_backup_gfp(gfp));
 	if (IS_ERR(folio))
 		return PTR_ERR(folio);
+	/* Reading a poisoned page would take a machine check: keep the copy. */
+	if (PageHWPoison(folio_file_page(folio, index))) {
+		folio_put(folio);
+		return -EIO;
+	}
 	copy_highpage(page, folio_file_page(folio, index));
 	folio_put(folio);
 	return 0;

@@ -11,6 +11,7 @@
 #include <uapi/drm/bosh_drm.h>
 
 #include "bosh_drv.h"
+#include "bosh_walk.h"
 #include "bosh_pages.h"
 
 static struct dentry *bosh_debugfs_root;
@@ -74,7 +75,7 @@ static void bosh_objects_show_bo(struct bosh_bo *bo, void *m)
 static int bosh_objects_show(struct seq_file *m, void *unused)
 {
 	seq_puts(m, "id size resident backed_up madv pinned busy\n");
-	bosh_lru_visit_bos(m->private, m, bosh_objects_show_bo);
+	bosh_walk_visit_bos(m->private, m, bosh_objects_show_bo);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_objects);

@@ -285,14 +285,6 @@ static inline void bosh_bo_touch(struct bosh_bo *bo)
 	bosh_lru_touch(&bo->group->lru, &bo->lru);
 }
 
-/* bosh_lru.c */
-void bosh_lru_visit_bos(struct bosh_device *bdev, void *arg,
-			void (*fn)(struct bosh_bo *bo, void *arg));
-long bosh_lru_scan(struct bosh_group *g, enum bosh_shrink_mode mode,
-		   long nr_to_take, gfp_t gfp, long *examined, long *ram_freed);
-int bosh_lru_walk_waiting(struct bosh_group *g, enum bosh_shrink_mode mode,
-			  u64 walk, long *taken);
-
 /* bosh_prime.c */
 int bosh_bo_attach_pin(struct drm_gem_object *obj);
 void bosh_bo_attach_unpin(struct drm_gem_object *obj);

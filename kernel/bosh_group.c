@@ -236,32 +236,48 @@ static enum lru_status bosh_groups_sum_one(struct list_head *item,
 }
 
 /**
- * bosh_groups_sum() - add up @count over groups, without sleeping
+ * bosh_groups_sum_memcg() - add up @count over one memcg's groups
  * @bdev: the device
- * @sc: the memcg's groups (bosh_groups_of_memcg()), or NULL for all
- * @count: called under a spinlock
+ * @sc: the memcg and node of a shrinker call (see bosh_groups_of_memcg())
+ * @count: called under the list_lru's lock, must not sleep
  *
- * Return: the sum, or -1 when there is no group at all.
+ * Return: the sum, or -1 when the memcg holds no group of @bdev.
  */
-long bosh_groups_sum(struct bosh_device *bdev, struct shrink_control *sc,
-		     long (*count)(struct bosh_group *g))
+long bosh_groups_sum_memcg(struct bosh_device *bdev, struct shrink_control *sc,
+			   long (*count)(struct bosh_group *g))
 {
 	struct bosh_groups_sum s = { .count = count };
 	unsigned long nr = ULONG_MAX;
-	struct bosh_group *g;
 
-	if (sc) {
-		list_lru_walk_one(&bdev->memcg_lru, sc->nid, sc->memcg,
-				  bosh_groups_sum_one, &s, &nr);
-	} else {
-		spin_lock(&bdev->groups_lock);
-		list_for_each_entry(g, &bdev->groups, dev_link) {
-			s.sum += count(g);
-			s.any = true;
-		}
-		spin_unlock(&bdev->groups_lock);
-	}
+	list_lru_walk_one(&bdev->memcg_lru, sc->nid, sc->memcg,
+			  bosh_groups_sum_one, &s, &nr);
 	return s.any ? s.sum : -1;
+}
+
+/**
+ * bosh_groups_sum_all() - add up @count over every group of the device
+ * @bdev: the device
+ * @count: called under &bosh_device.groups_lock, must not sleep
+ *
+ * O(groups) under a device spinlock: for counts of every group at once
+ * (debugfs stats, a scan with memcg_reclaim off), never per page.
+ *
+ * Return: the sum, or -1 when the device has no group.
+ */
+long bosh_groups_sum_all(struct bosh_device *bdev,
+			 long (*count)(struct bosh_group *g))
+{
+	struct bosh_group *g;
+	long sum = 0;
+	bool any = false;
+
+	spin_lock(&bdev->groups_lock);
+	list_for_each_entry(g, &bdev->groups, dev_link) {
+		sum += count(g);
+		any = true;
+	}
+	spin_unlock(&bdev->groups_lock);
+	return any ? sum : -1;
 }
 
 /*

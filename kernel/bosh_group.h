@@ -52,8 +52,10 @@ struct bosh_group *bosh_group_next(struct bosh_device *bdev,
 				   struct bosh_group *prev);
 int bosh_groups_of_memcg(struct bosh_device *bdev, struct shrink_control *sc,
 			 struct bosh_group **groups, int max);
-long bosh_groups_sum(struct bosh_device *bdev, struct shrink_control *sc,
-		     long (*count)(struct bosh_group *g));
+long bosh_groups_sum_memcg(struct bosh_device *bdev, struct shrink_control *sc,
+			   long (*count)(struct bosh_group *g));
+long bosh_groups_sum_all(struct bosh_device *bdev,
+			 long (*count)(struct bosh_group *g));
 struct mem_cgroup *bosh_group_charge_begin(struct bosh_group *g);
 void bosh_group_charge_end(struct mem_cgroup *old);
 bool bosh_group_swap_allows(struct bosh_group *g);

@@ -51,5 +51,7 @@ void bosh_lru_del(struct bosh_lru *lru, struct bosh_lru_link *link);
 void bosh_lru_touch(struct bosh_lru *lru, struct bosh_lru_link *link);
 void bosh_lru_move(struct bosh_lru *lru, struct bosh_lru_link *link,
 		   enum bosh_lru_list list);
+struct bosh_lru_link *bosh_lru_next(struct bosh_lru *lru, struct list_head *head,
+				    struct bosh_lru_link *cursor);
 
 #endif /* _BOSH_LRU_H_ */

@@ -4,7 +4,7 @@
  * (global reclaim for every memcg in turn), and each call counts and scans
  * the groups on that memcg's list (bosh_group.c), O(1) per group from the
  * group's gauges. Scan runs its stages over each group's lists
- * (bosh_lru_scan()), least recently used first; which list a BO is on is
+ * (bosh_walk_scan()), least recently used first; which list a BO is on is
  * bosh_bo_lru_list()'s rule, and what allows each stage is stated here,
  * once:
  *
@@ -27,6 +27,7 @@
 
 #include "bosh_budget.h"
 #include "bosh_drv.h"
+#include "bosh_walk.h"
 #include "bosh_trace.h"
 
 #define BOSH_RECLAIM_GFP \
@@ -79,7 +80,7 @@ unsigned long bosh_shrinker_count_pages(struct bosh_device *bdev)
 {
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return 0;
-	return max(bosh_groups_sum(bdev, NULL, bosh_group_count), 0L);
+	return max(bosh_groups_sum_all(bdev, bosh_group_count), 0L);
 }
 
 /*
@@ -108,7 +109,8 @@ static unsigned long bosh_shrinker_count(struct shrinker *shrinker,
 	/* 0, not SHRINK_EMPTY, which would clear the memcg's shrinker bit. */
 	if (!READ_ONCE(bdev->shrinker_enabled) || !bosh_sc_groups(sc, &all))
 		return 0;
-	n = bosh_groups_sum(bdev, all ? NULL : sc, bosh_group_count);
+	n = all ? bosh_groups_sum_all(bdev, bosh_group_count) :
+		  bosh_groups_sum_memcg(bdev, sc, bosh_group_count);
 	return n < 0 ? SHRINK_EMPTY : n;
 }
 
@@ -134,7 +136,7 @@ static long bosh_shrink_group(struct bosh_group *g, enum bosh_shrink_mode mode,
 {
 	if (mode != BOSH_SHRINK_PURGE && !bosh_group_may_back_up(g))
 		return 0;
-	return bosh_lru_scan(g, mode, nr, gfp, looked, ram);
+	return bosh_walk_scan(g, mode, nr, gfp, looked, ram);
 }
 
 /* One stage over @sc's groups, or over every group when @sc is NULL. */
@@ -278,7 +280,7 @@ static long bosh_walk_groups(struct bosh_device *bdev, enum bosh_shrink_mode mod
 	int err = 0;
 
 	while ((g = bosh_group_next(bdev, g))) {
-		int ret = bosh_lru_walk_waiting(g, mode, walk, &taken);
+		int ret = bosh_walk_waiting(g, mode, walk, &taken);
 
 		if (ret && !err)
 			err = ret;

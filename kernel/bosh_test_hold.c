@@ -17,6 +17,7 @@
 #include <linux/workqueue.h>
 
 #include "bosh_drv.h"
+#include "bosh_walk.h"
 #include "bosh_lru.h"
 
 #define BOSH_TEST_HOLD_MAX	(10 * HZ)
@@ -73,7 +74,7 @@ static ssize_t bosh_test_hold_write(struct file *file, const char __user *ubuf,
 	ret = -EBUSY;
 	if (work_busy(&bosh_hold_work))
 		goto out_ret;
-	bosh_lru_visit_bos(bdev, &f, bosh_hold_find_fn);
+	bosh_walk_visit_bos(bdev, &f, bosh_hold_find_fn);
 	ret = -ENOENT;
 	if (!f.bo)
 		goto out_ret;

@@ -363,8 +363,9 @@ static void *shrink_only(void *p)
 /*
  * The overcommit promise with nothing retried: two workers with BOs
  * worth twice the RAM between them, writeback off (the store's copies
- * stay in RAM until the mm swaps them), swap with room, and a debugfs
- * shrink loop beside them; no BO is DONTNEED, so no purgeable pages
+ * stay in RAM until the mm swaps them), swap with room (1 GiB of it, the
+ * rest held back by swap_reserve_mb), and a debugfs shrink loop beside
+ * them; no BO is DONTNEED, so no purgeable pages
  * stand in for the memory admission must see. No call may fail: a restore gives its store
  * copy back, and copies the mm can swap count as memory to be had, so
  * admission must not refuse (a worker's ENOMEM is its exit status 4).
@@ -372,10 +373,21 @@ static void *shrink_only(void *p)
 TEST_F_TIMEOUT(pressure, overcommit_two_workers_no_enomem, 1200)
 {
 	struct shrink_only_loop l = { 0 };
+	long swap_mb = bosh_meminfo_kib("SwapTotal") >> 10;
 	int killed[2] = { 0 }, st[2], k;
+	char reserve[32];
 	pthread_t t;
 	pid_t pid[2];
 
+	/*
+	 * Swap room as with 1 GiB of swap, whatever the guest has: the scan
+	 * stops backing up at the reserve, and the store's copies in RAM
+	 * are what is left to be had.
+	 */
+	if (swap_mb > 1024) {
+		snprintf(reserve, sizeof(reserve), "%ld", swap_mb - 1024 + 64);
+		ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", reserve));
+	}
 	workers_all_willneed = 1;
 	pthread_create(&t, NULL, shrink_only, &l);
 	for (k = 0; k < 2; k++) {
