@@ -30,9 +30,6 @@
 #include "bosh_walk.h"
 #include "bosh_trace.h"
 
-#define BOSH_RECLAIM_GFP \
-	(GFP_KERNEL | __GFP_NOMEMALLOC | __GFP_NORETRY | __GFP_NOWARN)
-
 /* Groups one scan of a memcg takes at once: its own and removed children's. */
 #define BOSH_SCAN_GROUPS	8
 
@@ -191,7 +188,7 @@ static unsigned long bosh_shrink(struct bosh_device *bdev,
 	/* Stages 2 and 3, in one pass. */
 	if (taken < nr_to_scan && (gfp & __GFP_FS))
 		taken += bosh_shrink_pass(bdev, sc, bosh_backup_mode(bdev, gfp),
-					  nr_to_scan - taken, BOSH_RECLAIM_GFP,
+					  nr_to_scan - taken, gfp,
 					  &looked, &ram);
 	*examined = max(looked, taken);
 	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, *examined);
@@ -328,7 +325,7 @@ int bosh_shrinker_init(struct bosh_device *bdev)
 {
 	int ret;
 
-	/* Not a slab cache: called for memcgs even with kernel memory accounting off. */
+	/* Not a slab cache: memcgs without kernel memory accounting call it too. */
 	bdev->shrinker = shrinker_alloc(SHRINKER_MEMCG_AWARE | SHRINKER_NONSLAB,
 					"bosh.%d", bdev->id);
 	if (!bdev->shrinker)
