@@ -14,7 +14,8 @@
  * extracts the blocks.
  *
  * Sizes come from the environment (MiB unless noted):
- *   BENCH_REPS (5)       repetitions of the slow figures (swap, overcommit)
+ *   BENCH_REPS (5)       repetitions of the slow figures (swap, overcommit,
+ *                        signal, reclaim, groups)
  *   BENCH_FAST_REPS (9)  repetitions of the fast ones (copy, RAM, scaling)
  *   BENCH_COPY_MB (64)   memcpy and allocate-and-copy buffers
  *   BENCH_RAM_MB (128)   BO for evict/restore with writeback off
@@ -25,11 +26,13 @@
  *   BENCH_OC_TIMEOUT (600, seconds) for the whole overcommit child
  *   BENCH_SIGNAL_MB (4,16) signal storm: the BO sizes, comma-separated
  *   BENCH_SIGNAL_US (200) signal storm: the timer's interval in microseconds
- *   BENCH_BUDGET_S (1200) past this, swap, overcommit and signal stop
- *                        repeating (after 3 repetitions at least)
+ *   BENCH_BUDGET_S (1200) past this, swap, overcommit, signal and the
+ *                        reclaim push-out stop repeating (after 3 at least)
+ *   BENCH_RECLAIM_LARGE_MB (1024, or half of MemTotal if that does not
+ *                        fit) the large BO of the reclaim section
  *   BENCH_ONLY (all)     comma-separated sections to run: copy, ram, swap,
- *                        scale, overcommit, overhead, signal (for working
- *                        on one path)
+ *                        scale, overcommit, overhead, signal, reclaim,
+ *                        groups (for working on one path)
  *
  * Must run as root (debugfs, sysfs, drop_caches), with two bosh devices
  * (bosh.0 and bosh.1); needs swap for the swap and overcommit sections.
@@ -44,6 +47,8 @@
  *   bosh_bench_overcommit.c  5. overcommit
  *   bosh_bench_overhead.c    6. memory overhead
  *   bosh_bench_signal.c      7. BO_RW under a signal storm
+ *   bosh_bench_reclaim.c     8. reclaim of a large BO, call by call
+ *   bosh_bench_groups.c      9. restore with many memcg groups
  *   bosh_bench.h             what they share
  */
 #define _GNU_SOURCE
@@ -303,6 +308,10 @@ int main(int argc, char **argv)
 		bench_overhead(slab_per_bo);
 	if (bench_selected("signal"))
 		bench_signal();
+	if (bench_selected("reclaim"))
+		bench_reclaim();
+	if (bench_selected("groups"))
+		bench_groups();
 
 	jnum("run_s", bosh_now() - t_start);
 	jend_obj();

@@ -75,5 +75,7 @@ double bench_scale(void);
 void bench_overcommit(void);
 void bench_overhead(double slab_per_bo);
 void bench_signal(void);
+void bench_reclaim(void);
+void bench_groups(void);
 
 #endif /* BOSH_BENCH_H */

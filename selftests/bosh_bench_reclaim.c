@@ -293,10 +293,11 @@ void bench_reclaim(void)
 	rbo_close(&large);
 	ratios(pr, shr, ev, preps);
 
-	trow("\n== 8. reclaim of a large BO: %ld MiB%s against %d MiB (writeback off), %d repetitions ==\n",
-	     large_mb, note, RECLAIM_SMALL_MB, reps);
-	trow("   (a repetition: each BO mapped, every page faulted in, its first half backed up,\n");
-	trow("    then %d debugfs shrink calls on each, the median of each block; the BOs in turn)\n",
+	trow("\n== 8. reclaim of a large BO, writeback off, %d repetitions ==\n", reps);
+	trow("   (%ld MiB on bosh.0%s against %d MiB on bosh.1;\n",
+	     large_mb, note, RECLAIM_SMALL_MB);
+	trow("    a repetition: each BO mapped, every page faulted in, its first half backed\n");
+	trow("    up, then blocks of %d debugfs shrink calls on each, the BOs in turn)\n",
 	     RECLAIM_CALLS);
 	rfig_report("shrink 1-page", &f1[0], &f1[1], reps);
 	rfig_report("shrink 128-page", &f128[0], &f128[1], reps);
