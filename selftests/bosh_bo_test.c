@@ -474,8 +474,9 @@ TEST_F_TIMEOUT(bo, backup_call_cost_bounded_by_its_size, 900)
 	if (cap && atol(cap) > 0 && sizes[0] > (uint64_t)atol(cap) << 20)
 		sizes[0] = (uint64_t)atol(cap) << 20;
 	for (s = 0; s < 2; s++) {
-		uint64_t n = sizes[s] / BOSH_PAGE;
+		uint64_t n = sizes[s] / BOSH_PAGE, i, bad;
 		long worst_visit = 0, worst_zap = 0, refaults, c;
+		char want[BOSH_PAGE];
 		struct drm_bosh_bo_info info;
 		uint32_t h, key = next_serial();
 		volatile char *map;
@@ -510,6 +511,17 @@ TEST_F_TIMEOUT(bo, backup_call_cost_bounded_by_its_size, 900)
 		/* Only what was backed up lost its mapping. */
 		EXPECT_EQ(n, info.resident + info.backed_up);
 		EXPECT_GT(16, refaults);
+		/*
+		 * And what was backed up did lose it: read through the mapping,
+		 * every page is the BO's (a page freed under a live mapping
+		 * would not be).
+		 */
+		for (i = 0, bad = 0; i < n; i++) {
+			bosh_pattern_page(want, self->seed, key, i, 1);
+			bad += !!memcmp((const void *)(map + i * BOSH_PAGE), want, BOSH_PAGE);
+		}
+		EXPECT_EQ(0, bad) TH_LOG("pages read wrong through the mapping (seed %llu)",
+					 (unsigned long long)self->seed);
 		munmap((void *)map, n * BOSH_PAGE);
 		EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 1))
 			TH_LOG("seed %llu", (unsigned long long)self->seed);
