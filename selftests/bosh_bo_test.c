@@ -734,6 +734,101 @@ TEST_F(bo, fdinfo_memory)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/* One drm-*-memory figure of a file's fdinfo, in KiB; -1 if missing. */
+static long fdinfo_kib(int fd, const char *key)
+{
+	char path[64], line[256], unit[8], fmt[96];
+	long v, kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	snprintf(fmt, sizeof(fmt), "%s: %%ld %%7s", key);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, &v, unit) == 2)
+			kib = !strcmp(unit, "MiB") ? v << 10 : !strcmp(unit, "GiB") ? v << 20 :
+			      !strcmp(unit, "KiB") ? v : v >> 10;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * A pinned DONTNEED BO is not purgeable: fdinfo does not count it as
+ * such, and neither the scan nor debugfs purge takes it; once unpinned
+ * it is both.
+ */
+TEST_F(bo, pinned_dontneed_bo_is_not_purgeable)
+{
+	uint64_t n = 256;
+	struct drm_bosh_bo_info info;
+	uint32_t h, key = next_serial(), retained;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 1));
+	ASSERT_EQ(0, bosh_pin(self->fd, h, BOSH_PIN));
+	ASSERT_EQ(0, bosh_madvise(self->fd, h, BOSH_MADV_DONTNEED, &retained));
+	EXPECT_EQ(1, retained);
+	/* DRM prints drm-purgeable only while some object is purgeable. */
+	EXPECT_GE(0, fdinfo_kib(self->fd, "drm-purgeable-memory"));
+	EXPECT_EQ(0, bosh_stat(0, "pages_purgeable"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 1))
+		TH_LOG("seed %llu", (unsigned long long)self->seed);
+
+	ASSERT_EQ(0, bosh_pin(self->fd, h, BOSH_UNPIN));
+	EXPECT_EQ((long)n * 4, fdinfo_kib(self->fd, "drm-purgeable-memory"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "purge", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/*
+ * swap_reserve_mb is in MiB: with the reserve just above the free swap
+ * in MiB (a number of pages far below the free swap), the scan backs
+ * nothing up; just below it, it does.
+ */
+TEST_F(bo, swap_reserve_is_in_mib)
+{
+	long reserve = bosh_sysfs_read(0, "swap_reserve_mb");
+	long free_mb = bosh_meminfo_kib("SwapFree") >> 10;
+	uint64_t n = 512;
+	struct drm_bosh_bo_info info;
+	char old[32], val[32];
+	uint32_t h, key = next_serial();
+
+	if (free_mb < 256)
+		SKIP(return, "needs 256 MiB of free swap (have %ld)", free_mb);
+	ASSERT_LE(0, reserve);
+	snprintf(old, sizeof(old), "%ld", reserve);
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 1));
+
+	snprintf(val, sizeof(val), "%ld", free_mb + 16);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", val));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "512"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(0, info.backed_up) TH_LOG("backed up with %s MiB reserved of %ld MiB free",
+					      val, free_mb);
+
+	snprintf(val, sizeof(val), "%ld", free_mb - 64);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", val));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "512"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", old));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 1))
+		TH_LOG("seed %llu", (unsigned long long)self->seed);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 TEST_F(bo, counters_zero_after_close)
 {
 	uint32_t h[8];

@@ -257,6 +257,35 @@ TEST_F(fault, injected_interrupt_returns_eintr)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/*
+ * Progress means pages restored by this call: a resident prefix skipped
+ * is none. The interrupt point armed to fire at its first chance stops
+ * BO_VALIDATE only after the first page past the prefix came back.
+ */
+TEST_F(fault, interrupt_after_a_resident_prefix_still_restores)
+{
+	uint64_t n = 64, half = 32, seed = self->seed;
+	struct drm_bosh_bo_validate v = { 0 };
+	struct drm_bosh_bo_info info;
+	char *buf = malloc(half * BOSH_PAGE);
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
+
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_rw(self->fd, h, BOSH_RW_READ, 0, half * BOSH_PAGE, buf));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	ASSERT_EQ(half, info.resident);
+	ASSERT_EQ(0, fault_arm("fail_restore_intr", 1, 1));
+	v.handle = h;
+	EXPECT_EQ(-EINTR, bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v));
+	fault_disarm("fail_restore_intr");
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(half + 1, info.resident);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
+	free(buf);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 TEST_F(fault, alloc_failure_populating_returns_enomem)
 {
 	struct drm_bosh_bo_info info;

@@ -519,16 +519,22 @@ TEST_F(memcg, memory_reclaim_scans_only_that_memcg)
  * DONTNEED BOs are purged, its WILLNEED BOs are never backed up, and the
  * client gets ENOMEM from its own BO calls; nobody is OOM-killed.
  */
-TEST_F(memcg, no_swap_allowed_purges_only)
+/*
+ * A client squeezed at 16M with no swap allowed to @swap_cg (its own
+ * cgroup or an ancestor): reclaim purges its DONTNEED BOs and backs up
+ * nothing, and it gets ENOMEM, not the OOM killer.
+ */
+static void squeezed_without_swap(struct __test_metadata *_metadata,
+				  FIXTURE_DATA(memcg) *self, const char *swap_cg)
 {
 	struct client_report r;
 	char path[PATH_MAX + 32];
 
-	snprintf(path, sizeof(path), "%s/memory.swap.max", self->a);
+	snprintf(path, sizeof(path), "%s/memory.swap.max", swap_cg);
 	if (access(path, F_OK))
 		SKIP(return, "no memory.swap.max (swap accounting off)");
 	ASSERT_EQ(0, cg_write(self->a, "memory.max", "16M"));
-	ASSERT_EQ(0, cg_write(self->a, "memory.swap.max", "0"));
+	ASSERT_EQ(0, cg_write(swap_cg, "memory.swap.max", "0"));
 	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 40, .bo_mib = 1,
 				    .dontneed = 8, .stop_at_enomem = 1,
 				    .seed = self->seed };
@@ -543,6 +549,18 @@ TEST_F(memcg, no_swap_allowed_purges_only)
 	ASSERT_EQ(0, client_check(&self->ca, &r));
 	EXPECT_EQ(0, r.bad);
 	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+	cg_write(swap_cg, "memory.swap.max", "max");
+}
+
+TEST_F(memcg, no_swap_allowed_purges_only)
+{
+	squeezed_without_swap(_metadata, self, self->a);
+}
+
+/* The limit of an ancestor binds as the cgroup's own does. */
+TEST_F(memcg, ancestor_swap_max_honoured)
+{
+	squeezed_without_swap(_metadata, self, self->base);
 }
 
 /*
@@ -735,6 +753,99 @@ TEST_F(memcg, busy_fences_charged_to_the_client)
 	EXPECT_EQ(-ENOMEM, got[3]);
 	/* The fences outlive the client: let them signal before the next test. */
 	sleep(11);
+}
+
+/*
+ * A BO belongs to its creator's cgroup whoever touches it: a child
+ * moved to cgroup b restores the BO (through the inherited file) and
+ * the restored pages are charged to a, not b. Sizes in bytes of
+ * memory.stat's "kernel", where BO pages are charged.
+ */
+TEST_F(memcg, restore_by_another_cgroup_charged_to_the_owner)
+{
+	const uint64_t n = 8 * MIB_PAGES;
+	long got[4] = { 0 };
+	int st, pfd[2];
+	pid_t pid;
+
+	ASSERT_EQ(0, pipe(pfd));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint32_t h, key = KEY(3, 0);
+		int fd, cst;
+		pid_t child;
+
+		if (cg_write(self->a, "cgroup.procs", "0"))
+			_exit(EXIT_SETUP);
+		fd = bosh_open(0);
+		if (fd < 0 || bosh_create(fd, n * BOSH_PAGE, &h) ||
+		    bosh_fill_bo(fd, h, n, self->seed, key, 0) ||
+		    bosh_debugfs_write(0, "evict", "1"))
+			_exit(EXIT_SETUP);
+		got[0] = cg_keyed(self->a, "memory.stat", "kernel");
+		got[1] = cg_keyed(self->b, "memory.stat", "kernel");
+		child = fork();
+		if (child < 0)
+			_exit(EXIT_SETUP);
+		if (!child)
+			_exit(cg_write(self->b, "cgroup.procs", "0") ||
+			      bosh_validate(fd, h) ? EXIT_SETUP : EXIT_OK);
+		if (waitpid(child, &cst, 0) != child || !WIFEXITED(cst) ||
+		    WEXITSTATUS(cst) != EXIT_OK)
+			_exit(EXIT_SETUP);
+		got[2] = cg_keyed(self->a, "memory.stat", "kernel") - got[0];
+		got[3] = cg_keyed(self->b, "memory.stat", "kernel") - got[1];
+		if (write(pfd[1], got, sizeof(got)) != sizeof(got))
+			_exit(EXIT_SETUP);
+		_exit(bosh_check_bo(fd, h, n, self->seed, key, 0) ? EXIT_BAD : EXIT_OK);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_TRUE(WIFEXITED(st)) TH_LOG("client killed by signal %d", WTERMSIG(st));
+	ASSERT_EQ(sizeof(got), read(pfd[0], got, sizeof(got)));
+	close(pfd[0]);
+	TH_LOG("restore by b: a's kernel memory %+ld, b's %+ld bytes (BO of %llu MiB)",
+	       got[2], got[3], (unsigned long long)(n / MIB_PAGES));
+	EXPECT_EQ(EXIT_OK, WEXITSTATUS(st)) TH_LOG("seed %llu", (unsigned long long)self->seed);
+	EXPECT_LE((long)(n * BOSH_PAGE) * 7 / 8, got[2]);
+	EXPECT_GT((long)(n * BOSH_PAGE) / 8, got[3]);
+}
+
+/*
+ * Writeback that the owner's memcg refuses swap for: shmem gets no swap
+ * slot, re-dirties the store page and hands it back locked
+ * (AOP_WRITEPAGE_ACTIVATE); bosh unlocks it, the copy stays in RAM and
+ * the BO reads back whole.
+ */
+TEST_F(memcg, writeback_refused_by_the_owners_swap_max)
+{
+	const uint64_t n = 4 * MIB_PAGES;
+	long written = bosh_stat(0, "written_back_total");
+	struct client_report r;
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/memory.swap.max", self->a);
+	if (access(path, F_OK))
+		SKIP(return, "no memory.swap.max (swap accounting off)");
+	ASSERT_EQ(0, cg_write(self->a, "memory.swap.max", "64K"));
+	self->ca = (struct client){ .cg = self->a, .id = 4, .nbos = 1, .bo_mib = 4,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &r));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	written = bosh_stat(0, "written_back_total") - written;
+	TH_LOG("%ld of %llu pages went to swap under a 64K swap.max", written,
+	       (unsigned long long)n);
+	EXPECT_GT((long)n / 2, written);
+	EXPECT_LE((long)n - written, bosh_stat(0, "store_unwritten"));
+	ASSERT_EQ(0, client_check(&self->ca, &r));
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ((long)n, r.resident);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+	cg_write(self->a, "memory.swap.max", "max");
 }
 
 TEST_HARNESS_MAIN
