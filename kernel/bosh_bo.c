@@ -713,17 +713,23 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo,
 	return n;
 }
 
+/* Slots whose mappings a backup zaps at once, at most. */
+#define BOSH_ZAP_BATCH	512
+
 /*
- * Backs up resident pages from @bo->backup_from on, a chunk at a time,
- * each chunk's mappings zapped just before it is copied: a call that
- * asks for a few pages visits and zaps about that many (plus one chunk),
- * whatever the BO's size and whatever earlier calls backed up.
+ * Backs up resident pages from @bo->backup_from on, a chunk at a time.
+ * Mappings are zapped before the chunks they cover are copied, in
+ * batches of what the call still asks for (at least the chunk, at most
+ * BOSH_ZAP_BATCH slots): a call that asks for a few pages visits and
+ * zaps about that many (plus one chunk), whatever the BO's size and
+ * whatever earlier calls backed up, and an evict of a BO made of single
+ * pages does not pay one unmap_mapping_range() per page.
  */
 static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
 				  gfp_t gfp, bool writeback, int *errp)
 {
 	struct bosh_device *bdev = bo->bdev;
-	pgoff_t first = bo->backup_from, i = first, zapped = 0;
+	pgoff_t first = bo->backup_from, i = first, zapped = 0, zap_end = first;
 	struct bosh_backup_batch batch;
 	struct mem_cgroup *old;
 	unsigned long written;
@@ -742,8 +748,14 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
 			continue;
 		}
 		chunk = 1UL << bosh_page_order(bosh_slot_page(bo->slots[i]));
-		bosh_bo_zap_range(bo, i, chunk);
-		zapped += chunk;
+		if (i + chunk > zap_end) {
+			pgoff_t from = max(i, zap_end);
+			pgoff_t want = min_t(long, nr_to_take - taken, BOSH_ZAP_BATCH);
+
+			zap_end = min(bo->npages, max(i + chunk, i + want));
+			bosh_bo_zap_range(bo, from, zap_end - from);
+			zapped += zap_end - from;
+		}
 		n = bosh_bo_backup_chunk(bo, &batch, i, gfp, &err);
 		taken += n;
 		i += n;
