@@ -24,6 +24,7 @@ static const char *const bosh_stat_keys[] = {
 	"skipped_busy_total", "skipped_locked_total", "pages_purgeable_backed_up",
 	"scans_kswapd_total", "scans_direct_total", "scans_memcg_total",
 	"scans_debugfs_total", "scans_shrinker_debug_total",
+	"backup_slots_visited_total", "backup_pages_zapped_total",
 };
 
 static const char *const bosh_knobs[] = {
