@@ -105,7 +105,7 @@ static void *mmap_thread(void *arg)
 	return NULL;
 }
 
-static long hold_bo(int dev_fd, uint64_t npages)
+static long hold_bo(uint64_t npages)
 {
 	char id[32];
 	long bo_id = bosh_object_id(0, npages * BOSH_PAGE);
@@ -114,6 +114,45 @@ static long hold_bo(int dev_fd, uint64_t npages)
 		return -1;
 	snprintf(id, sizeof(id), "%ld", bo_id);
 	return bosh_debugfs_write(0, "test_hold_lock", id) ? -1 : bo_id;
+}
+
+/* What race_held_lock() saw. */
+struct race {
+	int waited;		/* the waiter slept in the lock wait */
+	int other_first;	/* the other call returned while the lock was held */
+	int waiter_then;	/* the waiter had finished by then (it must not) */
+};
+
+/*
+ * With the lock of the BO of @npages pages held, start @waiter_fn on @w
+ * and wait until it sleeps, then start @other_fn on @other and give it
+ * WAIT_MS to set *@other_done; then let the lock go and join both.
+ * Returns 0, or -1 when the hold or a thread could not be had.
+ */
+static int race_held_lock(uint64_t npages, void *(*waiter_fn)(void *), struct waiter *w,
+			  void *(*other_fn)(void *), void *other,
+			  volatile int *other_done, struct race *r)
+{
+	pthread_t tw, to;
+	int ret = 0;
+
+	if (hold_bo(npages) < 0)
+		return -1;
+	if (pthread_create(&tw, NULL, waiter_fn, w)) {
+		bosh_debugfs_write(0, "test_hold_lock", "0");
+		return -1;
+	}
+	r->waited = !wait_sleeping(w);
+	if (pthread_create(&to, NULL, other_fn, other))
+		ret = -1;
+	r->other_first = ret ? 0 : wait_flag(other_done);
+	r->waiter_then = w->done;
+	if (bosh_debugfs_write(0, "test_hold_lock", "0"))
+		ret = -1;
+	if (!ret)
+		pthread_join(to, NULL);
+	pthread_join(tw, NULL);
+	return ret;
 }
 
 /*
@@ -127,9 +166,9 @@ TEST(fault_waits_for_the_lock_without_mmap_lock)
 	uint64_t seed = bosh_seed();
 	struct waiter b = { .seed = seed, .key = bosh_key() };
 	struct mapper c = { 0 };
-	pthread_t tb, tc;
-	int fd, c_first, b_then;
+	struct race r;
 	uint32_t h;
+	int fd;
 
 	if (access(HOLD_FILE, W_OK))
 		SKIP(return, "no test hooks in this module");
@@ -140,18 +179,10 @@ TEST(fault_waits_for_the_lock_without_mmap_lock)
 	b.map = bosh_mmap(fd, h, n * BOSH_PAGE, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, b.map);
 
-	ASSERT_LT(0, hold_bo(fd, n));
-	ASSERT_EQ(0, pthread_create(&tb, NULL, fault_thread, &b));
-	EXPECT_EQ(0, wait_sleeping(&b)) TH_LOG("the fault never waited");
-	ASSERT_EQ(0, pthread_create(&tc, NULL, mmap_thread, &c));
-	c_first = wait_flag(&c.done);
-	b_then = b.done;
-	ASSERT_EQ(0, bosh_debugfs_write(0, "test_hold_lock", "0"));
-	ASSERT_EQ(0, pthread_join(tc, NULL));
-	ASSERT_EQ(0, pthread_join(tb, NULL));
-
-	EXPECT_TRUE(c_first) TH_LOG("mmap() waited for a fault that waited for the BO's lock");
-	EXPECT_FALSE(b_then) TH_LOG("the fault did not wait for the held lock");
+	ASSERT_EQ(0, race_held_lock(n, fault_thread, &b, mmap_thread, &c, &c.done, &r));
+	EXPECT_TRUE(r.waited) TH_LOG("the fault never waited");
+	EXPECT_TRUE(r.other_first) TH_LOG("mmap() waited for a fault that waited for the BO's lock");
+	EXPECT_FALSE(r.waiter_then) TH_LOG("the fault did not wait for the held lock");
 	EXPECT_NE(MAP_FAILED, c.p);
 	EXPECT_EQ(0, b.result) TH_LOG("page 0 read wrong (seed %llu)", (unsigned long long)seed);
 	munmap(c.p, BOSH_PAGE);
@@ -197,8 +228,8 @@ TEST(unplug_does_not_wait_for_a_lock_waiter)
 	uint64_t seed = bosh_seed();
 	struct waiter a = { .seed = seed, .key = bosh_key() };
 	struct unbinder u = { 0 };
-	pthread_t ta, tu;
-	int fd1, u_first, a_then;
+	struct race r;
+	int fd1;
 
 	if (access(HOLD_FILE, W_OK))
 		SKIP(return, "no test hooks in this module");
@@ -212,19 +243,11 @@ TEST(unplug_does_not_wait_for_a_lock_waiter)
 	ASSERT_EQ(0, bosh_fill_bo(a.fd, a.handle, n, seed, a.key, 1));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 
-	ASSERT_LT(0, hold_bo(a.fd, n));
-	ASSERT_EQ(0, pthread_create(&ta, NULL, validate_thread, &a));
-	EXPECT_EQ(0, wait_sleeping(&a)) TH_LOG("BO_VALIDATE never waited");
-	ASSERT_EQ(0, pthread_create(&tu, NULL, unbind_thread, &u));
-	u_first = wait_flag(&u.done);
-	a_then = a.done;
-	ASSERT_EQ(0, bosh_debugfs_write(0, "test_hold_lock", "0"));
-	ASSERT_EQ(0, pthread_join(tu, NULL));
-	ASSERT_EQ(0, pthread_join(ta, NULL));
+	ASSERT_EQ(0, race_held_lock(n, validate_thread, &a, unbind_thread, &u, &u.done, &r));
 	EXPECT_EQ(0, bosh_write_file(DRIVER_DIR "/bind", "bosh.1"));
-
-	EXPECT_TRUE(u_first) TH_LOG("unbind of bosh.1 waited for a BO_VALIDATE on bosh.0");
-	EXPECT_FALSE(a_then) TH_LOG("BO_VALIDATE did not wait for the held lock");
+	EXPECT_TRUE(r.waited) TH_LOG("BO_VALIDATE never waited");
+	EXPECT_TRUE(r.other_first) TH_LOG("unbind of bosh.1 waited for a BO_VALIDATE on bosh.0");
+	EXPECT_FALSE(r.waiter_then) TH_LOG("BO_VALIDATE did not wait for the held lock");
 	EXPECT_EQ(0, u.result);
 	EXPECT_EQ(0, a.result);
 	EXPECT_EQ(0, bosh_check_bo(a.fd, a.handle, n, seed, a.key, 1))
