@@ -7,6 +7,8 @@
 #include "bosh_lib.h"
 #include "kselftest_harness.h"
 
+#define DRIVER_DIR	"/sys/bus/platform/drivers/bosh"
+
 /* Under TCG, with KASAN, the harness default of 30 s is too short. */
 #undef TEST_TIMEOUT_DEFAULT
 #define TEST_TIMEOUT_DEFAULT 300
@@ -207,6 +209,46 @@ TEST(objects_lists_each_bo_with_its_state)
 	for (i = 0; i < 3; i++)
 		EXPECT_EQ(0, bosh_objects_line((3 + 2 * i) * BOSH_PAGE, &res, &bak, madv,
 					       &pinned)) TH_LOG("closed BO still listed");
+}
+
+/*
+ * The device can go with a BO still alive, and the BO's own reference to
+ * it can be the last one: files, mappings and dma-bufs each hold the
+ * device, so here the test hooks' test_hold_lock holds the BO (a scan's
+ * deferred put would too). bosh.1's file is closed, bosh.1 unbound, and
+ * the hold let go: the BO's free is then the device's release, and
+ * nothing may touch the device after it (KASAN in the debug guest).
+ * bosh.1 is bound again.
+ */
+TEST(unplug_with_a_bo_freed_last)
+{
+	const uint64_t n = 17;	/* a size no other BO of bosh.1 has */
+	uint64_t seed = bosh_seed();
+	uint32_t h, key = bosh_key();
+	char id[32];
+	long bo_id;
+	int fd;
+
+	if (access("/sys/kernel/debug/dri/bosh.0/test_hold_lock", W_OK))
+		SKIP(return, "no test hooks in this module");
+	fd = bosh_open(1);
+	if (fd < 0)
+		SKIP(return, "needs a second device (devices=2)");
+	ASSERT_EQ(0, bosh_create(fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(fd, h, n, seed, key, 1));
+	bo_id = bosh_object_id(1, n * BOSH_PAGE);
+	ASSERT_LT(0, bo_id);
+	snprintf(id, sizeof(id), "%ld", bo_id);
+	ASSERT_EQ(0, bosh_debugfs_write(1, "test_hold_lock", id));
+	close(fd);
+	EXPECT_EQ(0, bosh_write_file(DRIVER_DIR "/unbind", "bosh.1"));
+	/* The hold is the hooks' one: bosh.0's file lets it go. */
+	ASSERT_EQ(0, bosh_debugfs_write(0, "test_hold_lock", "0"));
+	ASSERT_EQ(0, bosh_write_file(DRIVER_DIR "/bind", "bosh.1"));
+	fd = bosh_open(1);
+	ASSERT_LE(0, fd) TH_LOG("bosh.1 did not come back");
+	EXPECT_EQ(0, bosh_stat(1, "bos"));
+	close(fd);
 }
 
 TEST_HARNESS_MAIN

@@ -640,6 +640,7 @@ TEST_F(memcg, removed_cgroup_bos_go_to_the_parent)
 	long memcg_scans, base_before, base_after;
 	struct client_report r;
 	char pid[32];
+	int i;
 
 	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 8, .bo_mib = 2,
 				    .seed = self->seed };
@@ -663,7 +664,16 @@ TEST_F(memcg, removed_cgroup_bos_go_to_the_parent)
 	TH_LOG("after the check: %ld pages resident, %ld backed up", r.resident, r.backed_up);
 	EXPECT_EQ(0, r.bad);
 	EXPECT_EQ(8 * 2 * MIB_PAGES, r.resident);
+	EXPECT_LE(1, cg_keyed(self->base, "cgroup.stat", "nr_dying_descendants"));
 	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+	/*
+	 * With its BOs closed, nothing of bosh holds a: it is freed (a
+	 * leaked reference would keep it dying, invisible to kmemleak).
+	 */
+	for (i = 0; i < 300 && cg_keyed(self->base, "cgroup.stat", "nr_dying_descendants"); i++)
+		usleep(100000);
+	EXPECT_EQ(0, cg_keyed(self->base, "cgroup.stat", "nr_dying_descendants"))
+		TH_LOG("a removed cgroup stays dying after its BOs are closed");
 }
 
 /* Attach 10 s fences to @h round-robin until one fails; returns its errno. */
