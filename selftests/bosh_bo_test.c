@@ -833,6 +833,58 @@ TEST_F(bo, swap_reserve_is_in_mib)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/*
+ * A fatal signal stops a restore at once: the task is dying, and its
+ * allocations must not dig further into memory. A child
+ * restores a large BO from the store (RAM, writeback off) and is
+ * SIGKILLed once the restore has begun: it must die with the BO mostly
+ * still in the store. The debug guest only (test hooks present), where a
+ * restore of this size takes seconds; on a fast kernel the kill could
+ * land after the end.
+ */
+TEST_F_TIMEOUT(bo, fatal_signal_stops_a_restore, 600)
+{
+	uint64_t n = 64 * 1024;	/* 256 MiB */
+	long before, restored;
+	int pfd[2], st, i;
+	char c;
+	pid_t pid;
+
+	if (access("/sys/kernel/debug/dri/bosh.0/test_hold_lock", W_OK))
+		SKIP(return, "restores too fast to interrupt on this kernel (no test hooks)");
+	ASSERT_EQ(0, pipe(pfd));
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		uint32_t h;
+		int fd = bosh_open(0);
+
+		if (fd < 0 || bosh_create(fd, n * BOSH_PAGE, &h) || bosh_validate(fd, h) ||
+		    bosh_debugfs_write(0, "evict", "1") || write(pfd[1], "r", 1) != 1)
+			_exit(2);
+		bosh_validate(fd, h);
+		_exit(3);
+	}
+	close(pfd[1]);
+	ASSERT_EQ(1, read(pfd[0], &c, 1));
+	before = bosh_stat(0, "restored_total");
+	for (i = 0; i < 10000 && bosh_stat(0, "restored_total") == before; i++)
+		usleep(1000);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	close(pfd[0]);
+	restored = bosh_stat(0, "restored_total") - before;
+	TH_LOG("%ld of %llu pages restored before the kill took", restored,
+	       (unsigned long long)n);
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) TH_LOG("status %#x", st);
+	EXPECT_LT(0, restored);
+	EXPECT_GT((long)n / 2, restored);
+	for (i = 0; i < 100 && bosh_stat(0, "bos") > 0; i++)
+		usleep(100000);
+	EXPECT_EQ(0, bosh_stat(0, "bos"));
+}
+
 TEST_F(bo, counters_zero_after_close)
 {
 	uint32_t h[8];
