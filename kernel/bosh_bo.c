@@ -18,7 +18,9 @@
 #include <uapi/drm/bosh_drm.h>
 
 #include "bosh_budget.h"
+#include "bosh_bo.h"
 #include "bosh_drv.h"
+#include "bosh_prime.h"
 #include "bosh_pages.h"
 #include "bosh_slot.h"
 #include "bosh_trace.h"

@@ -22,7 +22,7 @@
 #include <linux/swap.h>
 
 #include "bosh_budget.h"
-#include "bosh_drv.h"
+#include "bosh_types.h"
 
 /* A BO grows only while this share of RAM (1/64) stays over. */
 #define BOSH_GROW_MARGIN_SHIFT	6

@@ -10,7 +10,10 @@
 #include <drm/drm_drv.h>
 #include <uapi/drm/bosh_drm.h>
 
+#include "bosh_bo.h"
+#include "bosh_debugfs.h"
 #include "bosh_drv.h"
+#include "bosh_shrinker.h"
 #include "bosh_walk.h"
 #include "bosh_pages.h"
 

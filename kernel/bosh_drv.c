@@ -18,7 +18,13 @@
 #include <drm/drm_ioctl.h>
 #include <drm/drm_managed.h>
 
+#include "bosh_debugfs.h"
 #include "bosh_drv.h"
+#include "bosh_fence.h"
+#include "bosh_ioctl.h"
+#include "bosh_prime.h"
+#include "bosh_shrinker.h"
+#include "bosh_sysfs.h"
 #include "bosh_pages.h"
 
 #define BOSH_MAX_DEVICES	8

@@ -11,7 +11,7 @@
 #include <drm/drm_file.h>
 #include <uapi/drm/bosh_drm.h>
 
-#include "bosh_drv.h"
+#include "bosh_fence.h"
 
 struct bosh_fence {
 	struct dma_fence base;

@@ -25,7 +25,7 @@
 #include <linux/shrinker.h>
 #include <linux/slab.h>
 
-#include "bosh_drv.h"
+#include "bosh_types.h"
 
 static struct kmem_cache *bosh_group_cache;
 

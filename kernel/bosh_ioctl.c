@@ -12,7 +12,10 @@
 #include <drm/drm_vma_manager.h>
 #include <uapi/drm/bosh_drm.h>
 
-#include "bosh_drv.h"
+#include "bosh_bo.h"
+#include "bosh_fence.h"
+#include "bosh_ioctl.h"
+#include "bosh_prime.h"
 
 static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 				struct drm_file *file)

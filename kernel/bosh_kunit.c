@@ -10,7 +10,7 @@
 #include <linux/random.h>
 
 #include "bosh_backup.h"
-#include "bosh_drv.h"
+#include "bosh_types.h"
 #include "bosh_pages.h"
 #include "bosh_slot.h"
 

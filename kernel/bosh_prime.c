@@ -15,7 +15,8 @@
 #include <drm/drm_gem.h>
 #include <drm/drm_prime.h>
 
-#include "bosh_drv.h"
+#include "bosh_bo.h"
+#include "bosh_prime.h"
 #include "bosh_slot.h"
 
 /**

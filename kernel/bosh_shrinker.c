@@ -26,7 +26,8 @@
 #include <uapi/drm/bosh_drm.h>
 
 #include "bosh_budget.h"
-#include "bosh_drv.h"
+#include "bosh_bo.h"
+#include "bosh_shrinker.h"
 #include "bosh_walk.h"
 #include "bosh_trace.h"
 

@@ -10,7 +10,7 @@
 #include <linux/stddef.h>
 #include <linux/sysfs.h>
 
-#include "bosh_drv.h"
+#include "bosh_sysfs.h"
 
 /**
  * struct bosh_knob - one unsigned knob of &struct bosh_device

@@ -8,7 +8,7 @@
 #include <linux/dma-resv.h>
 #include <linux/sched.h>
 
-#include "bosh_drv.h"
+#include "bosh_bo.h"
 #include "bosh_walk.h"
 
 /* The next BO after @cursor in @head, or NULL. */
