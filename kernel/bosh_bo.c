@@ -841,6 +841,13 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
 	bosh_bo_relist(bo);
 }
 
+/* Would pinning @pages more pages go over the ``max_pinned_mb`` cap? */
+static bool bosh_pin_over_cap(struct bosh_device *bdev, pgoff_t pages)
+{
+	return bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)pages >
+	       (long)READ_ONCE(bdev->max_pinned_mb) << (20 - PAGE_SHIFT);
+}
+
 /**
  * bosh_bo_pin_locked() - make a BO resident and keep it so
  * @bo: the BO, its resv held
@@ -867,8 +874,7 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 		return -EOVERFLOW;
 	if (!bo->pin_count) {
 		mutex_lock(&bdev->limits_lock);
-		if (bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages >
-		    (long)bdev->max_pinned_mb << (20 - PAGE_SHIFT))
+		if (bosh_pin_over_cap(bdev, bo->npages))
 			ret = -ENOSPC;
 		else
 			bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, bo->npages);
@@ -903,9 +909,7 @@ int bosh_bo_pin_prepare(struct bosh_bo *bo)
 {
 	struct bosh_device *bdev = bo->bdev;
 
-	if (!READ_ONCE(bo->pin_count) &&
-	    bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages >
-	    (long)READ_ONCE(bdev->max_pinned_mb) << (20 - PAGE_SHIFT))
+	if (!READ_ONCE(bo->pin_count) && bosh_pin_over_cap(bdev, bo->npages))
 		return 0;
 	return bosh_bo_validate(bo);
 }
