@@ -11,6 +11,7 @@
 #include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <drm/drm_drv.h>
 #include <drm/drm_gem.h>
@@ -19,6 +20,7 @@
 
 #include "bosh_budget.h"
 #include "bosh_bo.h"
+#include "bosh_bo_vram.h"
 #include "bosh_drv.h"
 #include "bosh_prime.h"
 #include "bosh_pages.h"
@@ -83,7 +85,13 @@ static void bosh_bo_relist(struct bosh_bo *bo)
 		bosh_lru_move(&bo->group->lru, &bo->lru, list);
 }
 
-static void bosh_bo_resident_add(struct bosh_bo *bo, long pages)
+/**
+ * bosh_bo_resident_add() - count pages that became (or stopped being)
+ *	resident in system memory
+ * @bo: the BO, its resv held
+ * @pages: pages added, negative when removed
+ */
+void bosh_bo_resident_add(struct bosh_bo *bo, long pages)
 {
 	bo->nr_resident += pages;
 	bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_RESIDENT, pages);
@@ -98,7 +106,11 @@ static void bosh_bo_backed_up_add(struct bosh_bo *bo, long pages)
 	bosh_bo_class_add(bo, 0, pages);
 }
 
-static void bosh_bo_zap_mappings(struct bosh_bo *bo)
+/**
+ * bosh_bo_zap_mappings() - unmap every user mapping of a BO's pages
+ * @bo: the BO, its resv held
+ */
+void bosh_bo_zap_mappings(struct bosh_bo *bo)
 {
 	drm_vma_node_unmap(&bo->base.vma_node,
 			   bo->base.dev->anon_inode->i_mapping);
@@ -129,6 +141,11 @@ static void bosh_bo_release_slots(struct bosh_bo *bo)
 	struct bosh_backup *store = bo->bdev->store;
 	pgoff_t i = 0;
 
+	if (bo->in_vram) {
+		memset(bo->slots, 0, bo->npages * sizeof(*bo->slots));
+		bosh_bo_vram_release(bo);
+		return;
+	}
 	while (i < bo->npages) {
 		unsigned long slot = bo->slots[i];
 
@@ -160,6 +177,9 @@ static void bosh_bo_free(struct drm_gem_object *obj)
 	struct bosh_bo *bo = to_bosh_bo(obj);
 	struct bosh_device *bdev = bo->bdev;
 
+	/* Pins are counted where the BO is: it does not move while pinned. */
+	if (bo->pin_count)
+		bosh_bo_pin_account(bo, -1);
 	bosh_bo_resident_add(bo, -(long)bo->nr_resident);
 	bosh_bo_backed_up_add(bo, -(long)bo->nr_backed_up);
 	bosh_bo_release_slots(bo);
@@ -169,8 +189,6 @@ static void bosh_bo_free(struct drm_gem_object *obj)
 
 	mutex_lock(&bdev->limits_lock);
 	bdev->bytes_total -= obj->size;
-	if (bo->pin_count)
-		bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
 	mutex_unlock(&bdev->limits_lock);
 
 	bosh_stat_add(bdev, BOSH_STAT_BOS, -1);
@@ -199,7 +217,7 @@ static enum drm_gem_object_status bosh_bo_status(struct drm_gem_object *obj)
 	struct bosh_bo *bo = to_bosh_bo(obj);
 	enum drm_gem_object_status s = 0;
 
-	if (READ_ONCE(bo->nr_resident))
+	if (READ_ONCE(bo->nr_resident) || READ_ONCE(bo->in_vram))
 		s |= DRM_GEM_OBJECT_RESIDENT;
 	if (READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED && !READ_ONCE(bo->pin_count))
 		s |= DRM_GEM_OBJECT_PURGEABLE;
@@ -208,7 +226,12 @@ static enum drm_gem_object_status bosh_bo_status(struct drm_gem_object *obj)
 
 static size_t bosh_bo_rss(struct drm_gem_object *obj)
 {
-	return (size_t)READ_ONCE(to_bosh_bo(obj)->nr_resident) << PAGE_SHIFT;
+	struct bosh_bo *bo = to_bosh_bo(obj);
+
+	/* fdinfo counts a BO in VRAM in its own region. */
+	if (READ_ONCE(bo->in_vram))
+		return obj->size;
+	return (size_t)READ_ONCE(bo->nr_resident) << PAGE_SHIFT;
 }
 
 static const struct vm_operations_struct bosh_bo_vm_ops;
@@ -248,13 +271,15 @@ void bosh_bo_put_deferred(struct bosh_bo *bo)
  * bosh_bo_create() - create a BO with no pages
  * @bdev: the device
  * @size: size in bytes, a page multiple, already checked against the caps
+ * @placement: BOSH_PLACE_* (checked): where BO_VALIDATE puts it
  *
  * The BO belongs to the calling process's memcg from now on: its
  * bookkeeping is charged there now, its pages as they are allocated.
  *
  * Return: the BO, with one reference, or an ERR_PTR().
  */
-struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
+struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size,
+			       u32 placement)
 {
 	struct bosh_group *g;
 	struct bosh_bo *bo;
@@ -273,6 +298,10 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size)
 	}
 	bo->bdev = bdev;
 	bo->group = g;
+	bo->placement = placement;
+	INIT_LIST_HEAD(&bo->vram_blocks);
+	INIT_LIST_HEAD(&bo->vram_link);
+	INIT_LIST_HEAD(&bo->evict_link);
 	drm_dev_get(&bdev->drm);
 	bo->base.funcs = &bosh_bo_funcs;
 	drm_gem_private_object_init(&bdev->drm, &bo->base, size);
@@ -557,6 +586,58 @@ int bosh_bo_validate(struct bosh_bo *bo)
 	return ret;
 }
 
+/*
+ * BO_RW's step on a page in VRAM, entered with the BO locked in section
+ * @idx. An unlocked copy like a system page's (held by @bo->users) would
+ * let an eviction free the VRAM page under it, and another BO have it:
+ * a copy into VRAM goes through a bounce page instead, the VRAM side of
+ * it under the lock. A write takes the user bytes first, unlocked, then
+ * stores them into slot @i wherever the BO is by then.
+ */
+static int bosh_bo_rw_vram_page(struct bosh_bo *bo, int idx, bool write,
+				u64 *offset, u64 *size, void __user **data)
+{
+	pgoff_t i = *offset >> PAGE_SHIFT;
+	size_t off = offset_in_page(*offset);
+	size_t len = min_t(u64, *size, PAGE_SIZE - off);
+	void *bounce = kmalloc(PAGE_SIZE, BOSH_CLIENT_GFP);
+	int ret = 0;
+
+	if (!bounce) {
+		ret = -ENOMEM;
+	} else if (!write) {
+		memcpy_from_page(bounce, bosh_slot_page(bo->slots[i]), off, len);
+	}
+	dma_resv_unlock(bo->base.resv);
+	drm_dev_exit(idx);
+	if (ret)
+		return ret;
+	if (!write) {
+		ret = copy_to_user(*data, bounce, len) ? -EFAULT : 0;
+		goto out;
+	}
+	if (copy_from_user(bounce, *data, len)) {
+		ret = -EFAULT;
+		goto out;
+	}
+	ret = bosh_bo_rw_lock(bo, &idx);
+	if (ret)
+		goto out;
+	ret = bo->purged ? -ENODATA : bosh_bo_make_resident(bo, i, 1, false);
+	if (!ret)
+		memcpy_to_page(bosh_slot_page(bo->slots[i]), off, bounce, len);
+	dma_resv_unlock(bo->base.resv);
+	drm_dev_exit(idx);
+out:
+	kfree(bounce);
+	if (!ret) {
+		*offset += len;
+		*data += len;
+		*size -= len;
+	}
+	return ret;
+}
+
 /**
  * bosh_bo_rw() - copy between a BO and user memory
  * @bo: the BO, referenced, its resv not held
@@ -630,6 +711,15 @@ int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
 			dma_resv_unlock(bo->base.resv);
 			drm_dev_exit(idx);
 			return ret;
+		}
+		if (bo->in_vram) {
+			/* Unlocks the BO and leaves the section. */
+			ret = bosh_bo_rw_vram_page(bo, idx, write, &offset, &size,
+						   &data);
+			if (ret)
+				return ret;
+			progress = true;
+			continue;
 		}
 		page = bosh_slot_page(bo->slots[i]);
 		atomic_inc(&bo->users);
@@ -841,11 +931,37 @@ void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv)
 	bosh_bo_relist(bo);
 }
 
-/* Would pinning @pages more pages go over the ``max_pinned_mb`` cap? */
-static bool bosh_pin_over_cap(struct bosh_device *bdev, pgoff_t pages)
+/*
+ * Would a first pin of @bo go over its tier's cap: ``max_vram_pinned_mb``
+ * for a BO in VRAM, ``max_pinned_mb`` for one in system memory?
+ */
+static bool bosh_pin_over_cap(struct bosh_bo *bo)
 {
-	return bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)pages >
+	struct bosh_device *bdev = bo->bdev;
+
+	if (READ_ONCE(bo->in_vram))
+		return atomic_long_read(&bdev->vram.user_pinned) + (long)bo->npages >
+		       (long)READ_ONCE(bdev->max_vram_pinned_mb) << (20 - PAGE_SHIFT);
+	return bosh_stat_read(bdev, BOSH_STAT_PAGES_PINNED) + (long)bo->npages >
 	       (long)READ_ONCE(bdev->max_pinned_mb) << (20 - PAGE_SHIFT);
+}
+
+/**
+ * bosh_bo_pin_account() - count a pinned BO's pages in its tier, or not
+ * @bo: the BO, its resv held (or being freed), pinned
+ * @sign: 1 to count them, -1 to stop
+ *
+ * A pinned BO never moves, so its pages leave the count of the tier they
+ * entered.
+ */
+void bosh_bo_pin_account(struct bosh_bo *bo, int sign)
+{
+	long pages = sign * (long)bo->npages;
+
+	if (bo->in_vram)
+		atomic_long_add(pages, &bo->bdev->vram.user_pinned);
+	else
+		bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_PINNED, pages);
 }
 
 /**
@@ -853,8 +969,9 @@ static bool bosh_pin_over_cap(struct bosh_device *bdev, pgoff_t pages)
  * @bo: the BO, its resv held
  * @interruptible: the restore may stop for a signal, as an ioctl's does
  *
- * A first pin reserves the BO's pages against the device's
- * ``max_pinned_mb`` cap before it restores anything. The count is bounded
+ * A first pin reserves the BO's pages against the cap of the tier it is
+ * in (``max_vram_pinned_mb`` in VRAM, where it stays, ``max_pinned_mb``
+ * in system memory) before it restores anything. The count is bounded
  * by %BOSH_PIN_MAX, so it can never wrap to 0 and let the shrinker take
  * pages an importer still uses.
  *
@@ -874,10 +991,10 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 		return -EOVERFLOW;
 	if (!bo->pin_count) {
 		mutex_lock(&bdev->limits_lock);
-		if (bosh_pin_over_cap(bdev, bo->npages))
+		if (bosh_pin_over_cap(bo))
 			ret = -ENOSPC;
 		else
-			bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, bo->npages);
+			bosh_bo_pin_account(bo, 1);
 		mutex_unlock(&bdev->limits_lock);
 		if (ret)
 			return ret;
@@ -885,7 +1002,7 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
 	ret = bosh_bo_make_resident(bo, 0, bo->npages, interruptible);
 	if (ret) {
 		if (!bo->pin_count)
-			bosh_stat_add(bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
+			bosh_bo_pin_account(bo, -1);
 		return ret;
 	}
 	if (!bo->pin_count)
@@ -907,9 +1024,7 @@ int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible)
  */
 int bosh_bo_pin_prepare(struct bosh_bo *bo)
 {
-	struct bosh_device *bdev = bo->bdev;
-
-	if (!READ_ONCE(bo->pin_count) && bosh_pin_over_cap(bdev, bo->npages))
+	if (!READ_ONCE(bo->pin_count) && bosh_pin_over_cap(bo))
 		return 0;
 	return bosh_bo_validate(bo);
 }
@@ -923,7 +1038,7 @@ void bosh_bo_unpin_locked(struct bosh_bo *bo)
 	dma_resv_assert_held(bo->base.resv);
 	WRITE_ONCE(bo->pin_count, bo->pin_count - 1);
 	if (!bo->pin_count) {
-		bosh_stat_add(bo->bdev, BOSH_STAT_PAGES_PINNED, -(long)bo->npages);
+		bosh_bo_pin_account(bo, -1);
 		bosh_bo_class_add(bo, bo->nr_resident, 0);
 		bosh_bo_relist(bo);
 	}

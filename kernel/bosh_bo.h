@@ -5,7 +5,11 @@
 
 #include "bosh_types.h"
 
-struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size);
+struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size,
+			       u32 placement);
+void bosh_bo_resident_add(struct bosh_bo *bo, long pages);
+void bosh_bo_zap_mappings(struct bosh_bo *bo);
+void bosh_bo_pin_account(struct bosh_bo *bo, int sign);
 int bosh_bo_make_resident(struct bosh_bo *bo, pgoff_t first, pgoff_t count,
 			  bool interruptible);
 int bosh_bo_rw(struct bosh_bo *bo, bool write, u64 offset, u64 size,
@@ -26,6 +30,8 @@ void bosh_bo_put_deferred(struct bosh_bo *bo);
 static inline void bosh_bo_touch(struct bosh_bo *bo)
 {
 	bosh_lru_touch(&bo->group->lru, &bo->lru);
+	if (READ_ONCE(bo->in_vram))
+		bosh_vram_lru_touch(&bo->bdev->vram, &bo->vram_link);
 }
 
 #endif /* _BOSH_BO_H_ */

@@ -16,6 +16,7 @@
 #include "bosh_shrinker.h"
 #include "bosh_walk.h"
 #include "bosh_pages.h"
+#include "bosh_place.h"
 
 static struct dentry *bosh_debugfs_root;
 
@@ -28,6 +29,7 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_PAGES_PURGEABLE_BACKED_UP] = "pages_purgeable_backed_up",
 	[BOSH_STAT_PAGES_BACKUPABLE] = "pages_backupable",
 	[BOSH_STAT_PAGES_PINNED] = "pages_pinned",
+	[BOSH_STAT_VRAM_PAGES_USED] = "vram_pages_used",
 	[BOSH_STAT_PURGED_TOTAL] = "purged_total",
 	[BOSH_STAT_BACKED_UP_TOTAL] = "backed_up_total",
 	[BOSH_STAT_RESTORED_TOTAL] = "restored_total",
@@ -47,6 +49,10 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_SKIPPED_LOCKED_TOTAL] = "skipped_locked_total",
 	[BOSH_STAT_BACKUP_VISITED_TOTAL] = "backup_slots_visited_total",
 	[BOSH_STAT_BACKUP_ZAPPED_TOTAL] = "backup_pages_zapped_total",
+	[BOSH_STAT_VRAM_EVICTED_TOTAL] = "vram_evicted_total",
+	[BOSH_STAT_VRAM_BACKOFFS_TOTAL] = "vram_backoffs_total",
+	[BOSH_STAT_VRAM_FALLBACKS_TOTAL] = "vram_fallbacks_total",
+	[BOSH_STAT_VRAM_VALIDATE_FAILED_TOTAL] = "vram_validate_failed_total",
 };
 
 static int bosh_stats_show(struct seq_file *m, void *unused)
@@ -61,27 +67,50 @@ static int bosh_stats_show(struct seq_file *m, void *unused)
 	bosh_backup_stats(bdev->store, &store);
 	seq_printf(m, "store_pages %lu\n", store.stored);
 	seq_printf(m, "store_unwritten %lu\n", store.unwritten);
+	/* A capacity, and VRAM no eviction can free: not BO gauges. */
+	seq_printf(m, "vram_pages_total %lu\n", bdev->vram.npages);
+	seq_printf(m, "vram_pages_pinned %ld\n", bosh_vram_pinned(&bdev->vram));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_stats);
 
 static void bosh_objects_show_bo(struct bosh_bo *bo, void *m)
 {
-	seq_printf(m, "%u %zu %lu %lu %s %u %d\n", bo->id, bo->base.size,
+	seq_printf(m, "%u %zu %lu %lu %s %u %d %lu\n", bo->id, bo->base.size,
 		   READ_ONCE(bo->nr_resident), READ_ONCE(bo->nr_backed_up),
 		   READ_ONCE(bo->purged) ? "purged" :
 		   READ_ONCE(bo->madv) == BOSH_MADV_DONTNEED ?
 		   "dontneed" : "willneed",
-		   READ_ONCE(bo->pin_count), !bosh_bo_is_idle(bo));
+		   READ_ONCE(bo->pin_count), !bosh_bo_is_idle(bo),
+		   READ_ONCE(bo->in_vram) ? bo->npages : 0);
 }
 
 static int bosh_objects_show(struct seq_file *m, void *unused)
 {
-	seq_puts(m, "id size resident backed_up madv pinned busy\n");
+	seq_puts(m, "id size resident backed_up madv pinned busy vram\n");
 	bosh_walk_visit_bos(m->private, m, bosh_objects_show_bo);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_objects);
+
+static int bosh_vram_show_file(struct seq_file *m, void *unused)
+{
+	bosh_place_show(m->private, m);
+	return 0;
+}
+
+static int bosh_vram_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, bosh_vram_show_file, inode->i_private);
+}
+
+static const struct file_operations bosh_vram_fops = {
+	.owner = THIS_MODULE,
+	.open = bosh_vram_open,
+	.read = seq_read,
+	.llseek = seq_lseek,
+	.release = single_release,
+};
 
 static int bosh_pages_held_show(struct seq_file *m, void *unused)
 {
@@ -169,6 +198,19 @@ static ssize_t bosh_evict_write(struct file *f, const char __user *ubuf,
 	return bosh_trigger_write(f, ubuf, len, bosh_evict_all);
 }
 
+static ssize_t bosh_evict_vram_write(struct file *f, const char __user *ubuf,
+				     size_t len, loff_t *ppos)
+{
+	return bosh_trigger_write(f, ubuf, len, bosh_place_evict_all);
+}
+
+static const struct file_operations bosh_evict_vram_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = bosh_evict_vram_write,
+	.llseek = noop_llseek,
+};
+
 static const struct file_operations bosh_purge_fops = {
 	.owner = THIS_MODULE,
 	.open = simple_open,
@@ -245,6 +287,9 @@ void bosh_debugfs_init(struct bosh_device *bdev)
 	debugfs_create_file("shrink", 0600, dir, bdev, &bosh_shrink_fops);
 	debugfs_create_file("purge", 0200, dir, bdev, &bosh_purge_fops);
 	debugfs_create_file("evict", 0200, dir, bdev, &bosh_evict_fops);
+	debugfs_create_file("vram", 0400, dir, bdev, &bosh_vram_fops);
+	debugfs_create_file("evict_vram", 0200, dir, bdev, &bosh_evict_vram_fops);
+	bosh_vram_debugfs(&bdev->vram, dir);
 	bosh_faults_debugfs(&bdev->faults, dir);
 	bosh_backup_debugfs(bdev->store, dir);
 #ifdef BOSH_TEST_HOOKS

@@ -20,6 +20,7 @@
 
 #include "bosh_debugfs.h"
 #include "bosh_drv.h"
+#include "bosh_fdinfo.h"
 #include "bosh_fence.h"
 #include "bosh_ioctl.h"
 #include "bosh_prime.h"
@@ -32,6 +33,11 @@
 static unsigned int devices = 1;
 module_param(devices, uint, 0444);
 MODULE_PARM_DESC(devices, "Number of bosh devices (1-8, default 1)");
+
+/* All devices' VRAM together may take at most half the RAM. */
+static unsigned int vram_mb;
+module_param(vram_mb, uint, 0444);
+MODULE_PARM_DESC(vram_mb, "Simulated VRAM per device in MiB (default 0: none)");
 
 #if defined(BOSH_TEST_HOOKS) && defined(CONFIG_FAULT_INJECTION)
 /*
@@ -98,11 +104,6 @@ struct workqueue_struct *bosh_wq;
 static atomic_t bosh_live_devices = ATOMIC_INIT(0);
 static struct platform_device *bosh_pdevs[BOSH_MAX_DEVICES];
 
-static void bosh_show_fdinfo(struct drm_printer *p, struct drm_file *file)
-{
-	drm_show_memory_stats(p, file);
-}
-
 static const struct file_operations bosh_fops = {
 	.owner = THIS_MODULE,
 	DRM_GEM_FOPS,
@@ -152,6 +153,7 @@ static void bosh_device_fini(struct drm_device *drm, void *unused)
 		     bdev->id, i, bosh_stat_read(bdev, i));
 	WARN(bdev->bytes_total, "bosh.%d: %llu BO bytes left counted\n",
 	     bdev->id, bdev->bytes_total);
+	bosh_vram_fini(&bdev->vram);
 	bosh_shrinker_fini(bdev);
 	bosh_backup_destroy(bdev->store);
 	if (atomic_dec_and_test(&bosh_live_devices))
@@ -192,6 +194,7 @@ static int bosh_probe(struct platform_device *pdev)
 	bdev->swap_reserve_mb = BOSH_DEFAULT_SWAP_RESERVE_MB;
 	bdev->max_bo_mb = bosh_default_max_bo_mb();
 	bdev->max_pinned_mb = BOSH_DEFAULT_MAX_PINNED_MB;
+	bdev->max_vram_pinned_mb = vram_mb / 2;
 	bosh_faults_init(&bdev->faults);
 	platform_set_drvdata(pdev, bdev);
 
@@ -201,6 +204,12 @@ static int bosh_probe(struct platform_device *pdev)
 		return PTR_ERR(bdev->store);
 	ret = bosh_shrinker_init(bdev);
 	if (ret) {
+		bosh_backup_destroy(bdev->store);
+		return ret;
+	}
+	ret = bosh_vram_init(&bdev->vram, vram_mb);
+	if (ret) {
+		bosh_shrinker_fini(bdev);
 		bosh_backup_destroy(bdev->store);
 		return ret;
 	}
@@ -293,6 +302,8 @@ static int __init bosh_init(void)
 	int ret;
 
 	if (!devices || devices > BOSH_MAX_DEVICES)
+		return -EINVAL;
+	if ((u64)vram_mb * devices > totalram_pages() >> (21 - PAGE_SHIFT))
 		return -EINVAL;
 	bosh_init_fail_nth(init_fail_nth);
 	ret = -ENOMEM;

@@ -14,6 +14,7 @@
 
 #include "bosh_bo.h"
 #include "bosh_fence.h"
+#include "bosh_place.h"
 #include "bosh_ioctl.h"
 #include "bosh_prime.h"
 
@@ -26,8 +27,13 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 	u64 cap;
 	int ret;
 
-	if (args->flags || !args->size || !PAGE_ALIGNED(args->size))
+	if ((args->flags & ~BOSH_PLACE_MASK) || !args->size ||
+	    !PAGE_ALIGNED(args->size))
 		return -EINVAL;
+	/* VRAM alone where it could never fit: no validation would succeed. */
+	if ((args->flags & BOSH_PLACE_MASK) == BOSH_PLACE_VRAM &&
+	    args->size > (u64)bdev->vram.npages << PAGE_SHIFT)
+		return -ENOSPC;
 
 	mutex_lock(&bdev->limits_lock);
 	/* One read: the knob may change under us, the check must not. */
@@ -48,7 +54,8 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 	bdev->bytes_total += args->size;
 	mutex_unlock(&bdev->limits_lock);
 
-	bo = bosh_bo_create(bdev, args->size);
+	bo = bosh_bo_create(bdev, args->size,
+			    args->flags ? args->flags : BOSH_PLACE_SYSTEM);
 	if (IS_ERR(bo)) {
 		mutex_lock(&bdev->limits_lock);
 		bdev->bytes_total -= args->size;
@@ -171,13 +178,14 @@ static int bosh_ioctl_bo_validate(struct drm_device *drm, void *data,
 	struct drm_gem_object *obj;
 	int ret;
 
-	if (args->flags)
+	if (args->flags & ~BOSH_PLACE_MASK)
 		return -EINVAL;
 	obj = drm_gem_object_lookup(file, args->handle);
 	if (!obj)
 		return -ENOENT;
 	/* An import is pinned by its attachment: resident already. */
-	ret = bosh_obj_is_import(obj) ? 0 : bosh_bo_validate(to_bosh_bo(obj));
+	ret = bosh_obj_is_import(obj) ? 0 :
+	      bosh_place_validate(to_bosh_bo(obj), args->flags);
 	drm_gem_object_put(obj);
 	return ret;
 }
@@ -291,6 +299,7 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 		args->size = obj->size;
 		args->resident = obj->size >> PAGE_SHIFT;
 		args->backed_up = 0;
+		args->vram_pages = 0;
 		args->flags = BOSH_BO_IMPORTED;
 		if (!dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_BOOKKEEP))
 			args->flags |= BOSH_BO_BUSY;
@@ -303,7 +312,8 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 	args->size = bo->base.size;
 	args->resident = bo->nr_resident;
 	args->backed_up = bo->nr_backed_up;
-	args->flags = 0;
+	args->vram_pages = bo->in_vram ? bo->npages : 0;
+	args->flags = bo->in_vram ? BOSH_BO_IN_VRAM : 0;
 	if (bo->madv == BOSH_MADV_DONTNEED)
 		args->flags |= BOSH_BO_DONTNEED;
 	if (bo->purged)

@@ -16,6 +16,7 @@
 #include <drm/drm_prime.h>
 
 #include "bosh_bo.h"
+#include "bosh_bo_vram.h"
 #include "bosh_prime.h"
 #include "bosh_slot.h"
 
@@ -24,13 +25,24 @@
  * @obj: the BO, its resv held
  *
  * A foreign attachment pins the BO until it detaches; the restore may be
- * interrupted, as BO_PIN's may.
+ * interrupted, as BO_PIN's may. An unpinned BO in VRAM moves to system
+ * memory first: the importer gets system pages, and VRAM is not held by
+ * a device that cannot evict it.
  *
  * Return: 0 or an error of bosh_bo_pin_locked().
  */
 int bosh_bo_attach_pin(struct drm_gem_object *obj)
 {
-	return bosh_bo_pin_locked(to_bosh_bo(obj), true);
+	struct bosh_bo *bo = to_bosh_bo(obj);
+
+	/* Another device maps system pages: an unpinned BO leaves VRAM. */
+	if (bo->in_vram && !bo->pin_count) {
+		int ret = bosh_bo_evict_vram_locked(bo);
+
+		if (ret)
+			return ret;
+	}
+	return bosh_bo_pin_locked(bo, true);
 }
 
 /**

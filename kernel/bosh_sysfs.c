@@ -82,6 +82,12 @@ static struct bosh_knob bosh_knobs[] = {
 		.offset = offsetof(struct bosh_device, max_pinned_mb),
 		.min = 0,
 		.max = BOSH_KNOB_MB_MAX,
+	},	{
+		/* Defaults to half of vram_mb; pins only, not stuck VRAM. */
+		.attr = __ATTR(max_vram_pinned_mb, 0644, bosh_knob_show, bosh_knob_store),
+		.offset = offsetof(struct bosh_device, max_vram_pinned_mb),
+		.min = 0,
+		.max = BOSH_KNOB_MB_MAX,
 	},
 };
 
@@ -91,6 +97,7 @@ static struct attribute *bosh_sysfs_attrs[] = {
 	&bosh_knobs[2].attr.attr,
 	&bosh_knobs[3].attr.attr,
 	&bosh_knobs[4].attr.attr,
+	&bosh_knobs[5].attr.attr,
 	NULL
 };
 

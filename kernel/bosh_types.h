@@ -28,6 +28,7 @@
 #include "bosh_fault.h"
 #include "bosh_group.h"
 #include "bosh_lru.h"
+#include "bosh_vram.h"
 
 /* Upper bound of the MiB knobs: 1 TiB. */
 #define BOSH_KNOB_MB_MAX		SZ_1M
@@ -60,6 +61,7 @@ enum bosh_stat {
 	BOSH_STAT_PAGES_PURGEABLE_BACKED_UP,
 	BOSH_STAT_PAGES_BACKUPABLE,
 	BOSH_STAT_PAGES_PINNED,
+	BOSH_STAT_VRAM_PAGES_USED,
 	BOSH_STAT_PURGED_TOTAL,
 	BOSH_STAT_BACKED_UP_TOTAL,
 	BOSH_STAT_RESTORED_TOTAL,
@@ -79,6 +81,10 @@ enum bosh_stat {
 	BOSH_STAT_SKIPPED_LOCKED_TOTAL,
 	BOSH_STAT_BACKUP_VISITED_TOTAL,
 	BOSH_STAT_BACKUP_ZAPPED_TOTAL,
+	BOSH_STAT_VRAM_EVICTED_TOTAL,
+	BOSH_STAT_VRAM_BACKOFFS_TOTAL,
+	BOSH_STAT_VRAM_FALLBACKS_TOTAL,
+	BOSH_STAT_VRAM_VALIDATE_FAILED_TOTAL,
 	BOSH_STAT_COUNT
 };
 
@@ -102,6 +108,9 @@ enum bosh_stat {
  * @swap_reserve_mb: sysfs knob
  * @max_bo_mb: sysfs knob
  * @max_pinned_mb: sysfs knob
+ * @max_vram_pinned_mb: sysfs knob
+ * @vram: the VRAM tier, empty unless the vram_mb parameter asks for one
+ * @place_seq: number of the last VRAM validation or evict_vram walk
  * @last_shrink_freed: pages freed by the last debugfs shrink
  * @next_bo_id: last BO id handed out
  * @walk_seq: number of the last purge or evict walk
@@ -128,6 +137,9 @@ struct bosh_device {
 	unsigned int swap_reserve_mb;
 	unsigned int max_bo_mb;
 	unsigned int max_pinned_mb;
+	unsigned int max_vram_pinned_mb;
+	struct bosh_vram vram;
+	atomic64_t place_seq;
 	unsigned long last_shrink_freed;
 	atomic_t next_bo_id;
 	atomic64_t walk_seq;
@@ -164,6 +176,14 @@ struct bosh_device {
  * @id: device-unique number, for debugfs and tracepoints
  * @walk_seq: the last purge or evict walk that visited the BO, under
  *	the group's LRU lock
+ * @placement: BOSH_PLACE_* given at creation
+ * @in_vram: every slot holds a VRAM page, from @vram_blocks
+ * @vram_stuck: an eviction could not move the BO out of VRAM: its pages
+ *	count as pinned VRAM until it moves or goes
+ * @vram_blocks: the buddy blocks of its VRAM
+ * @vram_link: entry in the device's VRAM LRU while @in_vram
+ * @place_seq: the last VRAM walk that gave up on the BO, under its resv
+ * @evict_link: entry in a VRAM walk's list of victims it trylocked
  */
 struct bosh_bo {
 	struct drm_gem_object base;
@@ -184,6 +204,13 @@ struct bosh_bo {
 	bool purged;
 	u32 id;
 	u64 walk_seq;
+	u32 placement;
+	bool in_vram;
+	bool vram_stuck;
+	struct list_head vram_blocks;
+	struct list_head vram_link;
+	u64 place_seq;
+	struct list_head evict_link;
 };
 
 static inline struct bosh_device *to_bosh_device(struct drm_device *drm)

@@ -6,7 +6,10 @@
  * PRIME: DRM_IOCTL_PRIME_FD_TO_HANDLE of a dma-buf exported by another
  * bosh device attaches to it, which pins the exporter's BO (it counts
  * against the exporter's ``max_pinned_mb``) until the last handle of the
- * import is closed; the import fails with the errors of BO_PIN. Other
+ * import is closed; the import fails with the errors of BO_PIN. An
+ * exporter's BO in VRAM moves to system memory first (the import fails
+ * with ENOMEM if it cannot), unless its owner pinned it in VRAM: then it
+ * is shared where it is, on that pin's count. Other
  * exporters' dma-bufs are refused with EINVAL; mmap of a bosh dma-buf fd
  * fails with EINVAL. An imported handle takes BO_RW, BO_VALIDATE (a
  * no-op), BO_BUSY and BO_INFO; BO_MMAP_OFFSET, BO_MADVISE and BO_PIN
@@ -50,18 +53,36 @@ extern "C" {
  */
 #define BOSH_BO_MAX_SIZE	0x8000000000ULL
 
+/*
+ * Placement, in BO_CREATE's and BO_VALIDATE's flags. Devices loaded with
+ * the vram_mb parameter have simulated VRAM. Both bits: VRAM preferred,
+ * system memory allowed. A BO moves whole; only BO_VALIDATE moves it
+ * into VRAM (BO_RW and CPU faults use the tier the BO is in, and
+ * populate system pages); an eviction, or a validation without
+ * BOSH_PLACE_VRAM, moves it out.
+ */
+/** BOSH_PLACE_SYSTEM - placement: system memory */
+#define BOSH_PLACE_SYSTEM	0x1
+/** BOSH_PLACE_VRAM - placement: VRAM */
+#define BOSH_PLACE_VRAM		0x2
+/** BOSH_PLACE_MASK - both placement bits */
+#define BOSH_PLACE_MASK		(BOSH_PLACE_SYSTEM | BOSH_PLACE_VRAM)
+
 /**
  * struct drm_bosh_bo_create - create a buffer object
  *
  * Pages are populated lazily, on first fault, BO_RW or BO_VALIDATE.
- * Errors: EINVAL (@size zero or not a page multiple, @flags not zero,
- * or @size above %BOSH_BO_MAX_SIZE though within the cap), ENOSPC (the
- * device's ``max_bo_mb`` cap would be exceeded), ENOMEM.
+ * Errors: EINVAL (@size zero or not a page multiple, @flags with bits
+ * other than the placement's, or @size above %BOSH_BO_MAX_SIZE though
+ * within the cap), ENOSPC (the device's ``max_bo_mb`` cap would be
+ * exceeded, or the placement is %BOSH_PLACE_VRAM alone and the device's
+ * VRAM could never hold the BO: it has none, or less than @size),
+ * ENOMEM.
  */
 struct drm_bosh_bo_create {
 	/** @size: size in bytes, a non-zero multiple of the page size. */
 	__u64 size;
-	/** @flags: must be zero. */
+	/** @flags: placement, ``BOSH_PLACE_*``; none is system memory. */
 	__u32 flags;
 	/** @handle: out, the GEM handle. */
 	__u32 handle;
@@ -117,15 +138,27 @@ struct drm_bosh_bo_rw {
 /**
  * struct drm_bosh_bo_validate - make every page of a BO resident
  *
- * What a GPU job would do before using the BO. Interruptible: with a
- * signal pending it stops after at least one page of progress and
- * returns EINTR (or is restarted), keeping what it restored. Errors:
- * ENOENT, EINVAL, ENODATA (purged), ENOMEM, EIO, EINTR.
+ * What a GPU job would do before using the BO: resident in VRAM when the
+ * placement asks for it and it can be had, else in system memory when
+ * the placement allows it. Interruptible: with a signal pending it stops
+ * after at least one page of progress and returns EINTR (or is
+ * restarted), keeping what it restored. Into VRAM it evicts other BOs,
+ * least recently used first, waiting for busy ones when nothing idle is
+ * left; lock contention between validations is never an error. Errors:
+ * ENOENT, EINVAL (@flags with bits other than the placement's),
+ * ENODATA (purged), ENOSPC (VRAM alone asked for, and VRAM minus pinned
+ * VRAM cannot hold the BO, or the device has none), ENOMEM (system
+ * pages, or VRAM alone asked for and no victim could be moved to system
+ * memory: everything stays intact), EBUSY (the BO is pinned where the
+ * placement does not allow), EIO, EINTR.
  */
 struct drm_bosh_bo_validate {
 	/** @handle: the BO. */
 	__u32 handle;
-	/** @flags: must be zero. */
+	/**
+	 * @flags: placement, ``BOSH_PLACE_*``; none is the placement the
+	 * BO was created with.
+	 */
 	__u32 flags;
 };
 
@@ -161,9 +194,11 @@ struct drm_bosh_bo_madvise {
 /**
  * struct drm_bosh_bo_pin - pin or unpin a BO
  *
- * Pins nest, up to %BOSH_PIN_MAX. Errors: ENOENT, EINVAL (bad @op, unpin
+ * Pins nest, up to %BOSH_PIN_MAX. A BO is pinned where it is: one in
+ * VRAM stays there and counts against ``max_vram_pinned_mb``, any other
+ * against ``max_pinned_mb``. Errors: ENOENT, EINVAL (bad @op, unpin
  * of an unpinned BO), EOVERFLOW (the BO already holds %BOSH_PIN_MAX
- * pins), ENOSPC (the device's ``max_pinned_mb`` cap), ENODATA (purged),
+ * pins), ENOSPC (that cap), ENODATA (purged),
  * ENOMEM, EIO, EINTR, EOPNOTSUPP (a foreign import). A foreign importer's
  * attachment pins too, but only detaching drops that pin.
  */
@@ -215,6 +250,8 @@ struct drm_bosh_bo_busy {
 #define BOSH_BO_BUSY		0x8
 /** The handle is another bosh device's BO, imported through PRIME. */
 #define BOSH_BO_IMPORTED	0x10
+/** The BO is in VRAM. */
+#define BOSH_BO_IN_VRAM		0x20
 
 /**
  * struct drm_bosh_bo_info - query a BO
@@ -228,12 +265,18 @@ struct drm_bosh_bo_info {
 	__u32 flags;
 	/** @size: out, size in bytes. */
 	__u64 size;
-	/** @resident: out, pages in memory. */
+	/** @resident: out, pages in system memory. */
 	__u64 resident;
 	/** @backed_up: out, pages in the backup store. */
 	__u64 backed_up;
 	/** @pad: must be zero. */
 	__u64 pad;
+	/**
+	 * @vram_pages: out, pages in VRAM: 0, or every page of the BO.
+	 * Binaries built before this field pass the shorter struct, which
+	 * DRM still accepts.
+	 */
+	__u64 vram_pages;
 };
 
 #define DRM_IOCTL_BOSH_BO_CREATE \

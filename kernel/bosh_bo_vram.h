@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A BO's moves between system memory and VRAM (bosh_bo_vram.c). */
+#ifndef _BOSH_BO_VRAM_H_
+#define _BOSH_BO_VRAM_H_
+
+#include "bosh_types.h"
+
+void bosh_bo_vram_release(struct bosh_bo *bo);
+bool bosh_bo_may_enter_vram(struct bosh_bo *bo);
+void bosh_bo_to_vram_locked(struct bosh_bo *bo, struct list_head *blocks);
+int bosh_bo_evict_vram_locked(struct bosh_bo *bo);
+
+#endif /* _BOSH_BO_VRAM_H_ */

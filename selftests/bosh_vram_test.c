@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The VRAM tier: placement, the chain VRAM -> system -> store -> swap ->
+ * VRAM with every byte checked, eviction in LRU order, pins and their
+ * cap, busy victims waited for, every VRAM fault point leaving every BO
+ * intact, backoffs and the fallback, mappings and BO_RW racing moves,
+ * fdinfo's regions, PRIME and unplug. Content checks use seeded patterns
+ * keyed by never-reused serials, with a generation per write.
+ *
+ * Run as root in a guest whose bosh has VRAM on two devices (vm-run
+ * --vram MB --devices 2, make check's VRAM sections): each test skips
+ * without it. The progress test (several processes overcommitting VRAM
+ * 3x under signals and injected backoffs) is bosh_vram_progress_test.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include "bosh_lib.h"
+#include "bosh_vram.h"
+#include "kselftest_harness.h"
+
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT 600
+
+#define DRIVER_DIR	"/sys/bus/platform/drivers/bosh"
+
+FIXTURE(vram) {
+	int fd;
+	uint64_t seed;
+	long total;	/* VRAM pages of bosh.0 */
+};
+
+FIXTURE_SETUP(vram)
+{
+	self->fd = bosh_open(0);
+	ASSERT_LE(0, self->fd);
+	self->total = bosh_stat(0, "vram_pages_total");
+	if (self->total <= 0)
+		SKIP(return, "bosh.0 has no VRAM (load with vram_mb)");
+	self->seed = bosh_seed();
+	/* Nothing of an earlier test in VRAM, nothing armed. */
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict_vram", "1"));
+	ASSERT_EQ(0, bosh_stat(0, "vram_pages_used"));
+	vram_disarm_all(0);
+}
+
+FIXTURE_TEARDOWN(vram)
+{
+	vram_disarm_all(0);
+	close(self->fd);
+}
+
+/* A BO of @n pages with @flags, filled with (@key, @gen). */
+static uint32_t filled_bo(int fd, uint64_t n, uint32_t flags, uint64_t seed,
+			  uint32_t key, uint32_t gen)
+{
+	uint32_t h = 0;
+
+	if (vram_create(fd, n * BOSH_PAGE, flags, &h) ||
+	    bosh_fill_bo(fd, h, n, seed, key, gen))
+		return 0;
+	return h;
+}
+
+TEST_F(vram, placement_flags_and_the_gauges)
+{
+	uint64_t n = 16, big = self->total + 1;
+	struct drm_bosh_bo_info info;
+	uint32_t h, hb, key = bosh_key();
+
+	EXPECT_EQ(-EINVAL, vram_create(self->fd, BOSH_PAGE, 0x4, &h));
+	EXPECT_EQ(-EINVAL, vram_create(self->fd, BOSH_PAGE, 0x8, &h));
+	/* VRAM alone where it could never fit. */
+	EXPECT_EQ(-ENOSPC, vram_create(self->fd, big * BOSH_PAGE, BOSH_PLACE_VRAM, &h));
+
+	/* Preferred but too large: system memory. */
+	hb = filled_bo(self->fd, big, BOSH_PLACE_MASK, self->seed, key, 1);
+	ASSERT_NE(0, hb);
+	ASSERT_EQ(0, vram_validate(self->fd, hb, 0));
+	ASSERT_EQ(0, bosh_info(self->fd, hb, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(big, info.resident);
+
+	/* Never populated at creation, VRAM or not. */
+	ASSERT_EQ(0, vram_create(self->fd, n * BOSH_PAGE, BOSH_PLACE_VRAM, &h));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(0, info.vram_pages);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(-EINVAL, vram_validate(self->fd, h, 0x4));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, bosh_stat(0, "vram_pages_used"));
+
+	/* No placement at validate: the one given at creation. */
+	ASSERT_EQ(0, vram_validate(self->fd, h, 0));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(n, info.vram_pages);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, info.backed_up);
+	EXPECT_EQ((long)n, bosh_stat(0, "vram_pages_used"));
+	/* A never-written BO reads zeros from VRAM, nothing stale. */
+	EXPECT_EQ(0, vram_nonzero_pages(self->fd, h, n));
+	/* pages_total = resident + backed up + VRAM + not populated. */
+	EXPECT_EQ(bosh_stat(0, "pages_total"),
+		  bosh_stat(0, "pages_resident") + bosh_stat(0, "pages_backed_up") +
+		  bosh_stat(0, "vram_pages_used"));
+
+	/* System alone takes it out of VRAM. */
+	ASSERT_EQ(0, vram_validate(self->fd, h, BOSH_PLACE_SYSTEM));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(0, info.vram_pages);
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, bosh_stat(0, "vram_pages_used"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, hb, big, self->seed, key, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, hb));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/* VRAM -> system -> store -> swap -> VRAM, written on the way. */
+TEST_F(vram, no_loss_through_the_chain)
+{
+	uint64_t n = self->total / 4;
+	long evicted = bosh_stat(0, "vram_evicted_total");
+	long restored = bosh_stat(0, "restored_total");
+	long written = bosh_stat(0, "written_back_total");
+	struct drm_bosh_bo_info info;
+	uint32_t h, key = bosh_key();
+	long wb = bosh_sysfs_read(0, "writeback");
+
+	h = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, key, 1);
+	ASSERT_NE(0, h);
+	ASSERT_EQ(0, vram_validate(self->fd, h, 0));
+	ASSERT_TRUE(vram_in(self->fd, h));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 1))
+		TH_LOG("seed %llu", (unsigned long long)self->seed);
+	/* BO_RW into VRAM (through its bounce page). */
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 2));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 2));
+
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict_vram", "1"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ((long)n, bosh_stat(0, "vram_evicted_total") - evicted);
+
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", wb ? "1" : "0"));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.backed_up);
+	EXPECT_LT(0, bosh_stat(0, "written_back_total") - written);
+
+	ASSERT_EQ(0, vram_validate(self->fd, h, 0));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(0, info.backed_up);
+	EXPECT_EQ((long)n, bosh_stat(0, "restored_total") - restored);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 2))
+		TH_LOG("seed %llu", (unsigned long long)self->seed);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
+/* The least recently used BO goes first; a DONTNEED one is purged. */
+TEST_F(vram, eviction_in_lru_order_purges_dontneed)
+{
+	uint64_t n = self->total / 2;
+	uint32_t a, b, c, ka = bosh_key(), kb = bosh_key(), kc = bosh_key(), retained;
+	struct drm_bosh_bo_info info;
+
+	a = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, ka, 1);
+	b = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, kb, 1);
+	c = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, kc, 1);
+	ASSERT_TRUE(a && b && c);
+	ASSERT_EQ(0, vram_validate(self->fd, a, 0));
+	ASSERT_EQ(0, vram_validate(self->fd, b, 0));
+	/* A use of a: b is now the least recently used. */
+	ASSERT_EQ(0, vram_validate(self->fd, a, 0));
+	ASSERT_EQ(0, vram_validate(self->fd, c, 0));
+	EXPECT_TRUE(vram_in(self->fd, a));
+	EXPECT_FALSE(vram_in(self->fd, b));
+	EXPECT_TRUE(vram_in(self->fd, c));
+
+	/* a, least recently used now, is DONTNEED: purged, not copied. */
+	ASSERT_EQ(0, bosh_madvise(self->fd, a, BOSH_MADV_DONTNEED, &retained));
+	ASSERT_EQ(0, vram_validate(self->fd, b, 0));
+	ASSERT_EQ(0, bosh_info(self->fd, a, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_TRUE(vram_in(self->fd, b));
+	EXPECT_TRUE(vram_in(self->fd, c));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, b, n, self->seed, kb, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, c, n, self->seed, kc, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, c));
+}
+
+TEST_F(vram, pins_stay_in_vram_under_their_cap)
+{
+	uint64_t q = self->total / 4;
+	long cap = bosh_sysfs_read(0, "max_vram_pinned_mb");
+	long pinned = bosh_stat(0, "pages_pinned");
+	uint32_t a, b, c, ka = bosh_key(), kb = bosh_key(), kc = bosh_key();
+	struct drm_bosh_bo_info info;
+
+	/* The default cap is half the VRAM. */
+	EXPECT_EQ(self->total * BOSH_PAGE / 2 >> 20, cap);
+	a = filled_bo(self->fd, q, BOSH_PLACE_VRAM, self->seed, ka, 1);
+	b = filled_bo(self->fd, 2 * q, BOSH_PLACE_VRAM, self->seed, kb, 1);
+	c = filled_bo(self->fd, self->total - q + 1, BOSH_PLACE_VRAM, self->seed, kc, 1);
+	ASSERT_TRUE(a && b && c);
+	ASSERT_EQ(0, vram_validate(self->fd, a, 0));
+	ASSERT_EQ(0, bosh_pin(self->fd, a, BOSH_PIN));
+	EXPECT_EQ((long)q, bosh_stat(0, "vram_pages_pinned"));
+	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
+	ASSERT_EQ(0, bosh_info(self->fd, a, &info));
+	EXPECT_EQ(BOSH_BO_IN_VRAM | BOSH_BO_PINNED, info.flags & (BOSH_BO_IN_VRAM | BOSH_BO_PINNED));
+
+	/* Over max_vram_pinned_mb: refused, and b stays as it was. */
+	ASSERT_EQ(0, vram_validate(self->fd, b, 0));
+	EXPECT_EQ(-ENOSPC, bosh_pin(self->fd, b, BOSH_PIN));
+	ASSERT_EQ(0, bosh_info(self->fd, b, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
+	EXPECT_EQ((long)q, bosh_stat(0, "vram_pages_pinned"));
+
+	/* VRAM minus pinned cannot hold c: ENOSPC, c untouched. */
+	long failed = bosh_stat(0, "vram_validate_failed_total");
+
+	EXPECT_EQ(-ENOSPC, vram_validate(self->fd, c, 0));
+	EXPECT_EQ(1, bosh_stat(0, "vram_validate_failed_total") - failed);
+	EXPECT_FALSE(vram_in(self->fd, c));
+	EXPECT_TRUE(vram_in(self->fd, b));
+	/* With system memory allowed it succeeds there. */
+	ASSERT_EQ(0, vram_validate(self->fd, c, BOSH_PLACE_MASK));
+	EXPECT_FALSE(vram_in(self->fd, c));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, c, self->total - q + 1, self->seed, kc, 1));
+
+	/* evict_vram leaves the pinned BO; it cannot leave by validation. */
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict_vram", "1"));
+	EXPECT_TRUE(vram_in(self->fd, a));
+	EXPECT_FALSE(vram_in(self->fd, b));
+	EXPECT_EQ(-EBUSY, vram_validate(self->fd, a, BOSH_PLACE_SYSTEM));
+	EXPECT_TRUE(vram_in(self->fd, a));
+	ASSERT_EQ(0, bosh_pin(self->fd, a, BOSH_UNPIN));
+	EXPECT_EQ(0, bosh_stat(0, "vram_pages_pinned"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, a, q, self->seed, ka, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, b, 2 * q, self->seed, kb, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, c));
+}
+
+/*
+ * Each fault point of a move fails it once: the validation reports it
+ * (ENOMEM), the victim stays intact in VRAM and counts as pinned until
+ * it moves, the BO being validated stays intact in system memory, and
+ * the next validation succeeds.
+ */
+FIXTURE(vram_fault) {
+	int fd;
+	uint64_t seed;
+	long total;
+};
+
+FIXTURE_VARIANT(vram_fault) {
+	const char *point;
+	bool victim_stuck;	/* the victim's copy failed */
+};
+
+FIXTURE_VARIANT_ADD(vram_fault, fail_vram_evict) {
+	.point = "fail_vram_evict", .victim_stuck = true,
+};
+
+FIXTURE_VARIANT_ADD(vram_fault, fail_alloc) {
+	.point = "fail_alloc", .victim_stuck = true,
+};
+
+FIXTURE_VARIANT_ADD(vram_fault, fail_vram_alloc) {
+	.point = "fail_vram_alloc", .victim_stuck = false,
+};
+
+FIXTURE_SETUP(vram_fault)
+{
+	self->fd = bosh_open(0);
+	ASSERT_LE(0, self->fd);
+	self->total = bosh_stat(0, "vram_pages_total");
+	if (self->total <= 0)
+		SKIP(return, "bosh.0 has no VRAM (load with vram_mb)");
+	self->seed = bosh_seed();
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict_vram", "1"));
+	vram_disarm_all(0);
+}
+
+FIXTURE_TEARDOWN(vram_fault)
+{
+	vram_disarm_all(0);
+	close(self->fd);
+}
+
+TEST_F(vram_fault, a_failed_move_leaves_every_bo_intact)
+{
+	uint64_t n = self->total;
+	uint32_t x, y, kx = bosh_key(), ky = bosh_key();
+	struct drm_bosh_bo_info info;
+	long failed;
+
+	x = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, kx, 1);
+	y = filled_bo(self->fd, n / 2, BOSH_PLACE_VRAM, self->seed, ky, 1);
+	ASSERT_TRUE(x && y);
+	ASSERT_EQ(0, vram_validate(self->fd, x, 0));
+	ASSERT_EQ(0, vram_arm(0, variant->point, 1));
+	failed = bosh_stat(0, "vram_validate_failed_total");
+	EXPECT_EQ(-ENOMEM, vram_validate(self->fd, y, 0));
+	EXPECT_EQ(0, vram_armed_left(0, variant->point)) TH_LOG("%s never fired", variant->point);
+	EXPECT_EQ(1, bosh_stat(0, "vram_validate_failed_total") - failed);
+	EXPECT_TRUE(vram_in(self->fd, x));
+	EXPECT_EQ(variant->victim_stuck ? (long)n : 0, bosh_stat(0, "vram_pages_pinned"));
+	if (variant->victim_stuck)
+		EXPECT_EQ((long)n, vram_debugfs_value(0, "pages_stuck"));
+	ASSERT_EQ(0, bosh_info(self->fd, y, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(n / 2, info.resident);
+
+	/* Nothing armed now: the victim moves, and nothing was lost. */
+	ASSERT_EQ(0, vram_validate(self->fd, y, 0));
+	EXPECT_TRUE(vram_in(self->fd, y));
+	EXPECT_FALSE(vram_in(self->fd, x));
+	EXPECT_EQ(0, bosh_stat(0, "vram_pages_pinned"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, x, n, self->seed, kx, 1))
+		TH_LOG("seed %llu", (unsigned long long)self->seed);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, y, n / 2, self->seed, ky, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, x));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, y));
+}
+
+/*
+ * Injected ww backoffs are retried, never returned; past the bounded
+ * walk's limit (64) the fallback decides; the fallback's own point
+ * forces it. Each injected backoff costs the walk one victim (it takes
+ * the contended one first when it retries), so the BOs are many.
+ */
+#define NVICTIMS	128
+
+TEST_F(vram, backoffs_retried_and_the_fallback_decides)
+{
+	uint64_t q = self->total / NVICTIMS;
+	uint32_t v[NVICTIMS], k[NVICTIMS], y, z, ky = bosh_key(), kz = bosh_key();
+	long backoffs, fallbacks;
+	int i;
+
+	for (i = 0; i < NVICTIMS; i++) {
+		k[i] = bosh_key();
+		v[i] = filled_bo(self->fd, q, BOSH_PLACE_VRAM, self->seed, k[i], 1);
+		ASSERT_NE(0, v[i]);
+		ASSERT_EQ(0, vram_validate(self->fd, v[i], 0));
+	}
+	y = filled_bo(self->fd, 4 * q, BOSH_PLACE_VRAM, self->seed, ky, 1);
+	z = filled_bo(self->fd, 80 * q, BOSH_PLACE_VRAM, self->seed, kz, 1);
+	ASSERT_TRUE(y && z);
+
+	backoffs = bosh_stat(0, "vram_backoffs_total");
+	fallbacks = bosh_stat(0, "vram_fallbacks_total");
+	ASSERT_EQ(0, vram_arm(0, "fail_vram_backoff", 3));
+	EXPECT_EQ(0, vram_validate_once(self->fd, y, 0));
+	EXPECT_EQ(0, vram_armed_left(0, "fail_vram_backoff"));
+	/* At least those: DEBUG_WW_MUTEX_SLOWPATH injects backoffs too. */
+	EXPECT_LE(3, bosh_stat(0, "vram_backoffs_total") - backoffs);
+	EXPECT_EQ(0, bosh_stat(0, "vram_fallbacks_total") - fallbacks);
+	EXPECT_TRUE(vram_in(self->fd, y));
+
+	/* More backoffs than the bounded walk takes: the fallback's try. */
+	backoffs = bosh_stat(0, "vram_backoffs_total");
+	ASSERT_EQ(0, vram_arm(0, "fail_vram_backoff", 70));
+	EXPECT_EQ(0, vram_validate_once(self->fd, z, 0));
+	EXPECT_EQ(0, vram_armed_left(0, "fail_vram_backoff"));
+	EXPECT_EQ(1, bosh_stat(0, "vram_fallbacks_total") - fallbacks);
+	EXPECT_LE(70, bosh_stat(0, "vram_backoffs_total") - backoffs);
+	EXPECT_TRUE(vram_in(self->fd, z));
+	vram_disarm_all(0);
+
+	ASSERT_EQ(0, vram_validate(self->fd, y, BOSH_PLACE_SYSTEM));
+	ASSERT_EQ(0, vram_arm(0, "fail_vram_fallback", 1));
+	EXPECT_EQ(0, vram_validate_once(self->fd, y, 0));
+	EXPECT_EQ(0, vram_armed_left(0, "fail_vram_fallback"));
+	EXPECT_EQ(2, bosh_stat(0, "vram_fallbacks_total") - fallbacks);
+	EXPECT_TRUE(vram_in(self->fd, y));
+
+	for (i = 0; i < NVICTIMS; i++) {
+		EXPECT_EQ(0, bosh_check_bo(self->fd, v[i], q, self->seed, k[i], 1));
+		EXPECT_EQ(0, bosh_close_bo(self->fd, v[i]));
+	}
+	EXPECT_EQ(0, bosh_check_bo(self->fd, y, 4 * q, self->seed, ky, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, z, 80 * q, self->seed, kz, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, y));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, z));
+}
+
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	alarms++;
+}
+
+static void alarm_in_ms(int ms, bool restart)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	struct itimerval it = { .it_value = { 0, ms * 1000 } };
+
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+/*
+ * The only victim is busy: the validation waits for its fence, then
+ * evicts it (TTM's open TODO). A signal during the wait stops the call
+ * with everything as it was, or restarts it under SA_RESTART.
+ */
+TEST_F(vram, busy_victim_waited_for_never_evicted_busy)
+{
+	uint64_t n = self->total;
+	uint32_t x, y, kx = bosh_key(), ky = bosh_key();
+	struct drm_bosh_bo_info info;
+
+	x = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, kx, 1);
+	y = filled_bo(self->fd, n / 2, BOSH_PLACE_VRAM, self->seed, ky, 1);
+	ASSERT_TRUE(x && y);
+	ASSERT_EQ(0, vram_validate(self->fd, x, 0));
+
+	/* A signal without SA_RESTART during the wait: EINTR, nothing moved. */
+	ASSERT_EQ(0, bosh_busy(self->fd, x, 3000000));
+	alarms = 0;
+	alarm_in_ms(100, false);
+	EXPECT_EQ(-EINTR, vram_validate_once(self->fd, y, 0));
+	EXPECT_EQ(1, alarms);
+	ASSERT_EQ(0, bosh_info(self->fd, x, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_BUSY);
+	EXPECT_TRUE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_FALSE(vram_in(self->fd, y));
+
+	/* With SA_RESTART the call goes on and waits the fence out. */
+	alarm_in_ms(100, true);
+	EXPECT_EQ(0, vram_validate_once(self->fd, y, 0));
+	EXPECT_EQ(2, alarms);
+	/* Evicted, so it was waited for: the fence has signalled. */
+	ASSERT_EQ(0, bosh_info(self->fd, x, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_BUSY);
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_TRUE(vram_in(self->fd, y));
+	signal(SIGALRM, SIG_DFL);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, x, n, self->seed, kx, 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, y, n / 2, self->seed, ky, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, x));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, y));
+}
+
+struct mover {
+	int fd;
+	uint32_t other;		/* a BO whose validation evicts the mapped one */
+	uint32_t mapped;
+	volatile int stop;
+	long moves;
+	int err;
+};
+
+static void *mover_thread(void *arg)
+{
+	struct mover *m = arg;
+
+	while (!m->stop) {
+		int ret = bosh_debugfs_write(0, "evict_vram", "1");
+
+		if (!ret)
+			ret = vram_validate(m->fd, m->mapped, 0);
+		if (!ret)
+			ret = vram_validate(m->fd, m->other, 0);
+		if (ret && !m->err)
+			m->err = ret;
+		m->moves++;
+	}
+	return NULL;
+}
+
+/*
+ * Writes through a mapping and through BO_RW, each pass a new generation,
+ * while another thread moves the BO in and out of VRAM (evict_vram, its
+ * own validation, another BO's): every pass reads back exactly.
+ */
+TEST_F(vram, writes_race_moves_between_tiers)
+{
+	uint64_t n = self->total / 2, i;
+	uint32_t key = bosh_key(), kr = bosh_key();
+	long evicted = bosh_stat(0, "vram_evicted_total");
+	struct mover m = { .fd = self->fd };
+	pthread_t t;
+	uint32_t gen;
+	char *map, *buf;
+	long overlapped = 0;
+
+	m.mapped = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, key, 1);
+	m.other = filled_bo(self->fd, self->total - n / 2, BOSH_PLACE_VRAM, self->seed, kr, 1);
+	ASSERT_TRUE(m.mapped && m.other);
+	map = bosh_mmap(self->fd, m.mapped, n * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	buf = malloc(n * BOSH_PAGE);
+	ASSERT_NE(NULL, buf);
+	ASSERT_EQ(0, pthread_create(&t, NULL, mover_thread, &m));
+	for (gen = 2; gen < 2 + 200 && overlapped < 6; gen++) {
+		long before = m.moves;
+
+		/* Half the passes through the mapping, half through BO_RW. */
+		if (gen & 1) {
+			for (i = 0; i < n; i++)
+				bosh_pattern_page(map + i * BOSH_PAGE, self->seed, key, i, gen);
+		} else {
+			bosh_pattern_fill(buf, n, self->seed, key, gen);
+			ASSERT_EQ(0, bosh_rw(self->fd, m.mapped, BOSH_RW_WRITE, 0, n * BOSH_PAGE, buf));
+		}
+		ASSERT_EQ(0, bosh_pattern_check(map, n, self->seed, key, gen))
+			TH_LOG("seed %llu gen %u", (unsigned long long)self->seed, gen);
+		ASSERT_EQ(0, bosh_check_bo(self->fd, m.mapped, n, self->seed, key, gen));
+		if (m.moves - before >= 1)
+			overlapped++;
+	}
+	m.stop = 1;
+	pthread_join(t, NULL);
+	EXPECT_EQ(0, m.err);
+	/* The race happened: passes with a move inside them, and moves. */
+	EXPECT_LE(6, overlapped) TH_LOG("%ld passes overlapped a move", overlapped);
+	EXPECT_LT(0, bosh_stat(0, "vram_evicted_total") - evicted);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, m.mapped, n, self->seed, key, gen - 1));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, m.other, self->total - n / 2, self->seed, kr, 1));
+	munmap(map, n * BOSH_PAGE);
+	free(buf);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, m.mapped));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, m.other));
+}
+
+/* Each page in exactly one fdinfo region. */
+TEST_F(vram, fdinfo_counts_each_page_in_one_region)
+{
+	uint64_t ns = 64, nv = 128;
+	uint32_t s, v, ks = bosh_key(), kv = bosh_key();
+	int fd = bosh_open(0);
+
+	ASSERT_LE(0, fd);
+	s = filled_bo(fd, ns, BOSH_PLACE_SYSTEM, self->seed, ks, 1);
+	v = filled_bo(fd, nv, BOSH_PLACE_VRAM, self->seed, kv, 1);
+	ASSERT_TRUE(s && v);
+	ASSERT_EQ(0, vram_validate(fd, v, 0));
+	EXPECT_EQ((long)nv * 4, vram_fdinfo_kib(fd, "drm-total-vram0"));
+	EXPECT_EQ((long)nv * 4, vram_fdinfo_kib(fd, "drm-resident-vram0"));
+	EXPECT_EQ((long)ns * 4, vram_fdinfo_kib(fd, "drm-total-memory"));
+	EXPECT_EQ((long)ns * 4, vram_fdinfo_kib(fd, "drm-resident-memory"));
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict_vram", "1"));
+	EXPECT_EQ(0, vram_fdinfo_kib(fd, "drm-total-vram0"));
+	EXPECT_EQ(0, vram_fdinfo_kib(fd, "drm-resident-vram0"));
+	EXPECT_EQ((long)(ns + nv) * 4, vram_fdinfo_kib(fd, "drm-total-memory"));
+	EXPECT_EQ((long)(ns + nv) * 4, vram_fdinfo_kib(fd, "drm-resident-memory"));
+	close(fd);
+}
+
+/*
+ * A foreign import of a BO in VRAM moves it to system memory (the
+ * importer maps system pages); one its owner pinned in VRAM is shared
+ * where it is. Content reads back through the import either way.
+ */
+TEST_F(vram, prime_import_of_a_vram_bo)
+{
+	uint64_t n = 32;
+	uint32_t a, b, ia, ib, ka = bosh_key(), kb = bosh_key();
+	struct drm_bosh_bo_info info;
+	int fd1 = bosh_open(1), dbuf;
+
+	if (fd1 < 0)
+		SKIP(return, "needs a second device (devices=2)");
+	a = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, ka, 1);
+	b = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, kb, 1);
+	ASSERT_TRUE(a && b);
+	ASSERT_EQ(0, vram_validate(self->fd, a, 0));
+	ASSERT_EQ(0, vram_validate(self->fd, b, 0));
+	ASSERT_EQ(0, bosh_pin(self->fd, b, BOSH_PIN));
+
+	dbuf = bosh_export(self->fd, a);
+	ASSERT_LE(0, dbuf);
+	ASSERT_EQ(0, bosh_import(fd1, dbuf, &ia));
+	close(dbuf);
+	ASSERT_EQ(0, bosh_info(self->fd, a, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_TRUE(info.flags & BOSH_BO_PINNED);
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, bosh_check_bo(fd1, ia, n, self->seed, ka, 1));
+	/* Pinned by the attachment: it cannot go back into VRAM. */
+	EXPECT_EQ(-EBUSY, vram_validate(self->fd, a, BOSH_PLACE_VRAM));
+
+	dbuf = bosh_export(self->fd, b);
+	ASSERT_LE(0, dbuf);
+	ASSERT_EQ(0, bosh_import(fd1, dbuf, &ib));
+	close(dbuf);
+	EXPECT_TRUE(vram_in(self->fd, b));
+	EXPECT_EQ(0, bosh_check_bo(fd1, ib, n, self->seed, kb, 1));
+
+	EXPECT_EQ(0, bosh_close_bo(fd1, ia));
+	EXPECT_EQ(0, bosh_close_bo(fd1, ib));
+	ASSERT_EQ(0, bosh_info(self->fd, a, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_PINNED);
+	ASSERT_EQ(0, bosh_pin(self->fd, b, BOSH_UNPIN));
+	EXPECT_EQ(0, bosh_stat(0, "vram_pages_pinned"));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+	close(fd1);
+}
+
+/*
+ * Unplug with BOs in VRAM, one of them mapped: the mapping faults
+ * SIGBUS... is the unplug test's; here the device is released by the
+ * last close with its VRAM all freed (a leak WARNs at release), and the
+ * device that binds again has all of its VRAM.
+ */
+TEST(unplug_with_bos_in_vram)
+{
+	uint32_t h[3];
+	long total = bosh_stat(1, "vram_pages_total");
+	char *map;
+	int fd, i;
+
+	if (total <= 0)
+		SKIP(return, "bosh.1 has no VRAM (load with vram_mb and devices=2)");
+	fd = bosh_open(1);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, vram_create(fd, total / 4 * BOSH_PAGE, BOSH_PLACE_VRAM, &h[i]));
+		ASSERT_EQ(0, vram_validate(fd, h[i], 0));
+	}
+	ASSERT_EQ(0, bosh_pin(fd, h[2], BOSH_PIN));
+	map = bosh_mmap(fd, h[0], total / 4 * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, map);
+	map[0] = 1;
+	EXPECT_EQ(3 * (total / 4), bosh_stat(1, "vram_pages_used"));
+	EXPECT_EQ(0, bosh_write_file(DRIVER_DIR "/unbind", "bosh.1"));
+	munmap(map, total / 4 * BOSH_PAGE);
+	close(fd);
+	ASSERT_EQ(0, bosh_write_file(DRIVER_DIR "/bind", "bosh.1"));
+	EXPECT_EQ(total, bosh_stat(1, "vram_pages_total"));
+	EXPECT_EQ(0, bosh_stat(1, "vram_pages_used"));
+	EXPECT_EQ(0, bosh_stat(1, "vram_pages_pinned"));
+	EXPECT_EQ(total, vram_debugfs_value(1, "buddy_avail_pages"));
+}
+
+TEST_HARNESS_MAIN
