@@ -72,6 +72,15 @@ static inline int vram_fault_set(int dev, const char *point, const char *knob, l
 	return bosh_write_file(path, val);
 }
 
+/* Does the kernel have fault injection (the debug kernel does)? */
+static inline bool vram_has_fault_points(int dev)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/bosh.%d/fail_vram_evict", dev);
+	return !access(path, F_OK);
+}
+
 /* Fail the next @times calls of @point (-1: forever), quietly. */
 static inline int vram_arm(int dev, const char *point, long times)
 {

@@ -291,6 +291,8 @@ FIXTURE_SETUP(vram_fault)
 	self->total = bosh_stat(0, "vram_pages_total");
 	if (self->total <= 0)
 		SKIP(return, "bosh.0 has no VRAM (load with vram_mb)");
+	if (!vram_has_fault_points(0))
+		SKIP(return, "no fault injection in this kernel");
 	self->seed = bosh_seed();
 	ASSERT_EQ(0, bosh_debugfs_write(0, "evict_vram", "1"));
 	vram_disarm_all(0);
@@ -353,6 +355,8 @@ TEST_F(vram, backoffs_retried_and_the_fallback_decides)
 	long backoffs, fallbacks;
 	int i;
 
+	if (!vram_has_fault_points(0))
+		SKIP(return, "no fault injection in this kernel");
 	for (i = 0; i < NVICTIMS; i++) {
 		k[i] = bosh_key();
 		v[i] = filled_bo(self->fd, q, BOSH_PLACE_VRAM, self->seed, k[i], 1);
