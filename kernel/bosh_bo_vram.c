@@ -82,6 +82,11 @@ void bosh_bo_to_vram_locked(struct bosh_bo *bo, struct list_head *blocks)
 	pgoff_t i = 0, j;
 
 	dma_resv_assert_held(bo->base.resv);
+	/*
+	 * On the LRU before the copy: a walk that finds VRAM used must find
+	 * who uses it, and wait for this BO's lock, not report it missing.
+	 */
+	bosh_vram_lru_add(vram, &bo->vram_link);
 	bosh_bo_zap_mappings(bo);
 	list_for_each_entry(block, blocks, link) {
 		unsigned long first = gpu_buddy_block_offset(block) >> PAGE_SHIFT;
@@ -113,7 +118,6 @@ void bosh_bo_to_vram_locked(struct bosh_bo *bo, struct list_head *blocks)
 	bo->backup_from = bo->npages;
 	bosh_bo_resident_add(bo, -(long)bo->npages);
 	bosh_stat_add(bdev, BOSH_STAT_VRAM_PAGES_USED, bo->npages);
-	bosh_vram_lru_add(vram, &bo->vram_link);
 }
 
 /* Frees the system pages of @slots[0, @n) (chunks, as allocated). */

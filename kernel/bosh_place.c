@@ -252,10 +252,16 @@ static int bosh_place_attempt(struct bosh_place_walk *w)
 	 * Every victim moved out or could not be: ENOMEM when moves failed
 	 * and the pins alone would leave room, ENOSPC when they would not.
 	 */
-	if (w->failed && bo->npages <= vram->npages -
-				       atomic_long_read(&vram->user_pinned))
+	if (bo->npages > vram->npages - atomic_long_read(&vram->user_pinned))
+		return -ENOSPC;
+	if (w->failed)
 		return -ENOMEM;
-	return -ENOSPC;
+	/*
+	 * It fits, nothing failed, and yet no victim is left: other
+	 * validations hold what it freed, allocated and not yet on the LRU.
+	 * The fallback decides, with no other validation running.
+	 */
+	return w->bounded ? -EAGAIN : -ENOSPC;
 }
 
 static int bosh_place_transaction(struct bosh_bo *bo, bool bounded)

@@ -82,10 +82,13 @@ TEST_F(bo, create_info_close)
 
 TEST_F(bo, create_bad_input)
 {
-	struct drm_bosh_bo_create c = { .size = BOSH_PAGE, .flags = 1 };
+	struct drm_bosh_bo_create c = { .size = BOSH_PAGE, .flags = 0x4 };
 	long bos = bosh_stat(0, "bos");
 	uint32_t h;
 
+	/* Bits beyond the placement's (0x1, 0x2). */
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_CREATE, &c));
+	c.flags = 0x80000000;
 	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_CREATE, &c));
 	EXPECT_EQ(-EINVAL, bosh_create(self->fd, 0, &h));
 	EXPECT_EQ(-EINVAL, bosh_create(self->fd, 100, &h));
@@ -164,7 +167,9 @@ TEST_F(bo, other_bad_input)
 
 	ASSERT_EQ(0, bosh_create(self->fd, BOSH_PAGE, &h));
 	v.handle = h;
-	v.flags = 1;
+	v.flags = 0x4;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v));
+	v.flags = 0x80000000;
 	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v));
 	EXPECT_EQ(-EINVAL, bosh_madvise(self->fd, h, 2, NULL));
 	m.handle = h;

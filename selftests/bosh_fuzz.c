@@ -256,6 +256,7 @@ static void fz_setup(void)
 	for (i = 0; i < FZ_SLOTS; i++)
 		fz.bo[i].dmabuf = -1;
 	fz.max_bo_mb = bosh_sysfs_read(0, "max_bo_mb");
+	fz.vram_pages = bosh_stat(0, "vram_pages_total");
 	fz.max_pinned_mb = bosh_sysfs_read(0, "max_pinned_mb");
 	fz.base_bytes = fz.stress ? 0 : bosh_stat(0, "pages_total") * BOSH_PAGE;
 	fz.base_pinned = fz.stress ? 0 : bosh_stat(0, "pages_pinned");

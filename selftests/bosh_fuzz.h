@@ -95,6 +95,7 @@ struct fz_state {
 	bool sig_now;			/* a timer signal may hit this op */
 	long knob_orig[FZ_NKNOBS];
 	long max_bo_mb, max_pinned_mb;
+	long vram_pages;	/* the device's VRAM: placement's model */
 	uint64_t base_bytes, base_pinned;	/* other users' share */
 	char ring[FZ_RING][200];
 	timer_t tmr_intr, tmr_restart;

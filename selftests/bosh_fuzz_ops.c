@@ -68,7 +68,8 @@ void op_create_bad(void)
 	switch (kind) {
 	case 0: c.size = 0; break;
 	case 1: c.size = rnd_range(1, BOSH_PAGE - 1) + BOSH_PAGE * rnd(4); break;
-	case 2: c.flags = 1u << rnd(32); break;
+	/* A bit beyond the placement's. */
+	case 2: c.flags = 1u << rnd_range(2, 31); break;
 	case 3: c.size = ~0ULL & ~(BOSH_PAGE - 1); want = ENOSPC; break;
 	default: c.size = (uint64_t)(fz.max_bo_mb + 1) << 20; want = ENOSPC; break;
 	}
@@ -575,7 +576,20 @@ void op_validate(void)
 		return;
 	fz_log_more("h%u", b->handle);
 	if (kind == 0) {
-		fz_expect("validate with flags", fz_validate(b, 1u << rnd(32)), EINVAL);
+		fz_expect("validate with flags", fz_validate(b, 1u << rnd_range(2, 31)),
+			  EINVAL);
+		return;
+	}
+	/* VRAM alone on a device without: ENOSPC, and nothing changes. */
+	if (kind == 2 && fz.vram_pages <= 0) {
+		fz_expect("validate into VRAM without VRAM", fz_validate(b, BOSH_PLACE_VRAM),
+			  ENOSPC);
+		return;
+	}
+	/* System memory named, or allowed beside VRAM: as no placement. */
+	if (kind == 3) {
+		fz_check_restore_result(b, fz_validate(b, rnd(2) ? BOSH_PLACE_SYSTEM :
+							   BOSH_PLACE_MASK), "validate");
 		return;
 	}
 	if (kind == 1) {
@@ -744,7 +758,8 @@ void op_info(void)
 		fz_fail("pinned BO not fully resident: %llu of %llu, %llu backed up",
 			(unsigned long long)i.resident, (unsigned long long)b->npages,
 			(unsigned long long)i.backed_up);
-	if (i.flags & ~(BOSH_BO_DONTNEED | BOSH_BO_PURGED | BOSH_BO_PINNED | BOSH_BO_BUSY))
+	if (i.flags & ~(BOSH_BO_DONTNEED | BOSH_BO_PURGED | BOSH_BO_PINNED | BOSH_BO_BUSY |
+			BOSH_BO_IN_VRAM))
 		fz_fail("info has unknown flags 0x%x", i.flags);
 	if (i.flags & BOSH_BO_PURGED) {
 		if (!b->maybe_purged && !b->dead)

@@ -657,4 +657,257 @@ TEST(unplug_with_bos_in_vram)
 	EXPECT_EQ(total, vram_debugfs_value(1, "buddy_avail_pages"));
 }
 
+/*
+ * Progress: PROGRESS_PROCS processes loop over their own BOs (one page to
+ * a quarter of VRAM, together 3x VRAM), validating each into VRAM alone,
+ * under a signal storm (half of them restart, half see EINTR and retry)
+ * and injected backoffs, with pinned VRAM held just under its cap. No
+ * validation fails: each BO fits VRAM minus pinned. Every process
+ * finishes within ten times its uncontended run (a liveness bound, not a
+ * speed figure: make bench measures speed); real contention happened
+ * (more backoffs than were injected); the fallback decides under 5 % of
+ * the validations; every byte reads back.
+ */
+#define PROGRESS_PROCS	4
+#define PROGRESS_ROUNDS	5
+#define PROGRESS_MAX_BOS	64
+
+struct progress_stats {
+	long validations;
+	long einval_or_other;	/* errors other than the two below */
+	long enospc;
+	long enomem;
+	long eintr;		/* EINTR seen and retried */
+	long bad_pages;
+	long signals;
+	double seconds;
+};
+
+static volatile sig_atomic_t storm_signals;
+
+static void on_storm(int sig)
+{
+	storm_signals++;
+}
+
+static void storm_start(bool restart)
+{
+	struct sigaction sa = { .sa_handler = on_storm };
+	struct itimerval it = { .it_interval = { 0, 2000 }, .it_value = { 0, 2000 } };
+
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void storm_stop(void)
+{
+	struct itimerval it = { 0 };
+
+	setitimer(ITIMER_REAL, &it, NULL);
+	signal(SIGALRM, SIG_IGN);
+}
+
+/* The sizes of one process's BOs: 1 page to VRAM/4, together @want pages. */
+static int progress_sizes(uint64_t seed, long total, long want, long *sizes)
+{
+	long sum = 0;
+	int n = 0;
+
+	sizes[n++] = 1;
+	sizes[n++] = total / 4;
+	sum = 1 + total / 4;
+	while (sum < want && n < PROGRESS_MAX_BOS) {
+		long s = 1 + bosh_mix(seed ^ n) % (total / 4);
+
+		if (s > want - sum)
+			s = want - sum;
+		sizes[n++] = s;
+		sum += s;
+	}
+	return n;
+}
+
+/* One process's workload; @storm: 0 none, 1 restarting, 2 interrupting. */
+static void progress_run(int fd, uint64_t seed, long total, int storm,
+			 struct progress_stats *st)
+{
+	long sizes[PROGRESS_MAX_BOS], maxn = total / 4;
+	uint32_t h[PROGRESS_MAX_BOS], key[PROGRESS_MAX_BOS], gen[PROGRESS_MAX_BOS];
+	char *buf = malloc(maxn * BOSH_PAGE);
+	double t0 = bosh_now();
+	int n, i, r;
+
+	memset(st, 0, sizeof(*st));
+	n = progress_sizes(seed, total, 3 * total / PROGRESS_PROCS, sizes);
+	for (i = 0; i < n; i++) {
+		key[i] = bosh_key();
+		gen[i] = 1;
+		h[i] = filled_bo(fd, sizes[i], BOSH_PLACE_VRAM, seed, key[i], 1);
+		if (!h[i] || !buf) {
+			st->einval_or_other++;
+			return;
+		}
+	}
+	storm_signals = 0;
+	if (storm)
+		storm_start(storm == 1);
+	for (r = 0; r < PROGRESS_ROUNDS; r++) {
+		for (i = 0; i < n; i++) {
+			int b = (i * 7 + r * 3) % n, ret;
+			uint64_t page = bosh_mix(seed ^ (r << 8 | i)) % sizes[b];
+
+			do {
+				ret = vram_validate_once(fd, h[b], 0);
+				st->eintr += ret == -EINTR;
+			} while (ret == -EINTR);
+			st->validations++;
+			if (ret == -ENOSPC)
+				st->enospc++;
+			else if (ret == -ENOMEM)
+				st->enomem++;
+			else if (ret)
+				st->einval_or_other++;
+			/* One page checked after each validation, one BO rewritten. */
+			if (bosh_rw(fd, h[b], BOSH_RW_READ, page * BOSH_PAGE, BOSH_PAGE, buf))
+				st->einval_or_other++;
+			else
+				st->bad_pages += bosh_pattern_check_at(buf, page, 1, seed, key[b], gen[b]);
+			if (i == r % n) {
+				gen[b]++;
+				bosh_pattern_fill(buf, sizes[b], seed, key[b], gen[b]);
+				if (bosh_rw(fd, h[b], BOSH_RW_WRITE, 0, sizes[b] * BOSH_PAGE, buf))
+					st->einval_or_other++;
+			}
+		}
+	}
+	if (storm)
+		storm_stop();
+	st->signals = storm_signals;
+	for (i = 0; i < n; i++) {
+		st->bad_pages += bosh_check_bo(fd, h[i], sizes[i], seed, key[i], gen[i]);
+		bosh_close_bo(fd, h[i]);
+	}
+	free(buf);
+	st->seconds = bosh_now() - t0;
+}
+
+TEST(progress_under_contention)
+{
+	long total = bosh_stat(0, "vram_pages_total");
+	long cap_mb, pin_pages, injected, left;
+	long before[4], after[4];
+	static const char *const keys[4] = {
+		"vram_backoffs_total", "vram_fallbacks_total", "vram_evicted_total",
+		"vram_validate_failed_total",
+	};
+	struct progress_stats *st, alone = { 0 };
+	uint64_t seed = bosh_seed();
+	double deadline, alone_max = 0;
+	pid_t pids[PROGRESS_PROCS];
+	uint32_t pin_h;
+	long validations = 0;
+	int fd, i, status;
+	bool faults;
+
+	if (total <= 0)
+		SKIP(return, "bosh.0 has no VRAM (load with vram_mb)");
+	fd = bosh_open(0);
+	ASSERT_LE(0, fd);
+	faults = vram_has_fault_points(0);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "evict_vram", "1"));
+
+	/* Pinned VRAM just under the cap (1 MiB below it). */
+	cap_mb = bosh_sysfs_read(0, "max_vram_pinned_mb");
+	ASSERT_LT(1, cap_mb);
+	pin_pages = (cap_mb - 1) << (20 - 12);
+	ASSERT_EQ(0, vram_create(fd, pin_pages * BOSH_PAGE, BOSH_PLACE_VRAM, &pin_h));
+	ASSERT_EQ(0, vram_validate(fd, pin_h, 0));
+	ASSERT_EQ(0, bosh_pin(fd, pin_h, BOSH_PIN));
+	/* Every BO (at most a quarter of VRAM) fits VRAM minus pinned. */
+	ASSERT_LE(total / 4, total - pin_pages);
+
+	/* Each workload alone, without signals or faults: the reference. */
+	for (i = 0; i < PROGRESS_PROCS; i++) {
+		progress_run(fd, seed + i, total, 0, &alone);
+		ASSERT_EQ(0, alone.enospc + alone.enomem + alone.einval_or_other + alone.bad_pages);
+		if (alone.seconds > alone_max)
+			alone_max = alone.seconds;
+	}
+	deadline = 10 * alone_max;
+
+	st = mmap(NULL, PROGRESS_PROCS * sizeof(*st), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, st);
+	for (i = 0; i < 4; i++)
+		before[i] = bosh_stat(0, keys[i]);
+	if (faults) {
+		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "verbose", 0));
+		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "interval", 1));
+		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "times", 200));
+		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "probability", 5));
+	}
+	double t0 = bosh_now();
+
+	for (i = 0; i < PROGRESS_PROCS; i++) {
+		pids[i] = fork();
+		ASSERT_LE(0, pids[i]);
+		if (!pids[i]) {
+			int cfd = bosh_open(0);
+
+			if (cfd < 0)
+				_exit(2);
+			progress_run(cfd, seed + i, total, 1 + (i & 1), &st[i]);
+			_exit(0);
+		}
+	}
+	/* Every process finishes by the deadline, or the test fails. */
+	for (i = 0; i < PROGRESS_PROCS; i++) {
+		pid_t p;
+
+		while (!(p = waitpid(pids[i], &status, WNOHANG)) && bosh_now() - t0 < deadline)
+			usleep(100000);
+		if (!p) {
+			for (int j = 0; j < PROGRESS_PROCS; j++)
+				kill(pids[j], SIGKILL);
+			while (wait(NULL) > 0)
+				;
+			ASSERT_TRUE(false) TH_LOG("process %d not done after %.1f s (alone: %.1f s)",
+						  i, deadline, alone_max);
+		}
+		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+	}
+	left = faults ? vram_armed_left(0, "fail_vram_backoff") : 200;
+	injected = 200 - left;
+	vram_disarm_all(0);
+	for (i = 0; i < 4; i++)
+		after[i] = bosh_stat(0, keys[i]);
+
+	for (i = 0; i < PROGRESS_PROCS; i++) {
+		printf("# process %d: %ld validations in %.1f s, %ld EINTR retried, %ld signals, enospc %ld enomem %ld other %ld bad pages %ld\n",
+		       i, st[i].validations, st[i].seconds, st[i].eintr, st[i].signals,
+		       st[i].enospc, st[i].enomem, st[i].einval_or_other, st[i].bad_pages);
+		validations += st[i].validations;
+		EXPECT_EQ(0, st[i].enospc);
+		EXPECT_EQ(0, st[i].enomem);
+		EXPECT_EQ(0, st[i].einval_or_other);
+		EXPECT_EQ(0, st[i].bad_pages) TH_LOG("seed %llu", (unsigned long long)(seed + i));
+		EXPECT_LT(0, st[i].signals);
+	}
+	printf("# %d processes, VRAM %ld pages (%ld pinned), BOs 3x VRAM: %ld validations, %ld evicted pages, %ld backoffs (%ld injected), %ld fallbacks, %ld failed; alone at most %.1f s, deadline %.1f s\n",
+	       PROGRESS_PROCS, total, pin_pages, validations, after[2] - before[2],
+	       after[0] - before[0], injected, after[1] - before[1], after[3] - before[3],
+	       alone_max, deadline);
+	/* Real contention happened: backoffs beyond the injected ones. */
+	EXPECT_LT(injected, after[0] - before[0]);
+	EXPECT_LT((after[1] - before[1]) * 20, validations);
+	EXPECT_EQ(0, after[3] - before[3]);
+	EXPECT_LT(0, after[2] - before[2]);
+
+	ASSERT_EQ(0, bosh_pin(fd, pin_h, BOSH_UNPIN));
+	EXPECT_EQ(0, bosh_close_bo(fd, pin_h));
+	munmap(st, PROGRESS_PROCS * sizeof(*st));
+	close(fd);
+}
+
 TEST_HARNESS_MAIN
