@@ -52,6 +52,7 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_VRAM_EVICTED_TOTAL] = "vram_evicted_total",
 	[BOSH_STAT_VRAM_BACKOFFS_TOTAL] = "vram_backoffs_total",
 	[BOSH_STAT_VRAM_FALLBACKS_TOTAL] = "vram_fallbacks_total",
+	[BOSH_STAT_VRAM_BACKOFF_US_TOTAL] = "vram_backoff_us_total",
 	[BOSH_STAT_VRAM_VALIDATE_FAILED_TOTAL] = "vram_validate_failed_total",
 };
 

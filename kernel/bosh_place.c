@@ -23,6 +23,8 @@
  */
 #include <linux/dma-resv.h>
 #include <linux/delay.h>
+#include <linux/math64.h>
+#include <linux/sched/clock.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
 #include <linux/ww_mutex.h>
@@ -50,6 +52,8 @@
  * @moved: pages this validation moved out of VRAM, over every attempt
  * @failed: victims whose move failed
  * @backoffs: lost ww races
+ * @backoff_ns: local_clock() when the last one was seen, until the
+ *	retry holds the BO again: the time a backoff costs
  * @bounded: give up (-EAGAIN) when others keep taking the space
  */
 struct bosh_place_walk {
@@ -60,6 +64,7 @@ struct bosh_place_walk {
 	unsigned long moved;
 	unsigned int failed;
 	unsigned int backoffs;
+	u64 backoff_ns;
 	bool bounded;
 };
 
@@ -219,6 +224,11 @@ static int bosh_place_attempt(struct bosh_place_walk *w)
 	ret = drm_exec_lock_obj(&w->exec, &bo->base);
 	if (ret)
 		return ret == -EINTR ? -ERESTARTSYS : ret;
+	if (w->backoff_ns) {
+		bosh_stat_add(bdev, BOSH_STAT_VRAM_BACKOFF_US_TOTAL,
+			      div_u64(local_clock() - w->backoff_ns, NSEC_PER_USEC));
+		w->backoff_ns = 0;
+	}
 	if (bo->purged)
 		return -ENODATA;
 	if (bo->in_vram)
@@ -277,6 +287,7 @@ static int bosh_place_transaction(struct bosh_bo *bo, bool bounded)
 		bosh_place_release_held(&w);
 		if (drm_exec_is_contended(&w.exec)) {
 			bosh_stat_add(bdev, BOSH_STAT_VRAM_BACKOFFS_TOTAL, 1);
+			w.backoff_ns = local_clock();
 			if (bounded && ++w.backoffs > BOSH_PLACE_MAX_BACKOFFS) {
 				ret = -EAGAIN;
 				break;

@@ -32,7 +32,9 @@
  *                        fit) the large BO of the reclaim section
  *   BENCH_ONLY (all)     comma-separated sections to run: copy, ram, swap,
  *                        scale, overcommit, overhead, signal, reclaim,
- *                        groups (for working on one path)
+ *                        groups, vram (for working on one path)
+ *   BENCH_VRAM_CLIENTS (4) processes of the VRAM section's contended run
+ *   BENCH_VRAM_SECONDS (10) its length
  *
  * Must run as root (debugfs, sysfs, drop_caches), with two bosh devices
  * (bosh.0 and bosh.1); needs swap for the swap and overcommit sections.
@@ -49,6 +51,7 @@
  *   bosh_bench_signal.c      7. BO_RW under a signal storm
  *   bosh_bench_reclaim.c     8. reclaim of a large BO, call by call
  *   bosh_bench_groups.c      9. restore with many memcg groups
+ *   bosh_bench_vram.c       10. the VRAM tier: moves, and contention
  *   bosh_bench.h             what they share
  */
 #define _GNU_SOURCE
@@ -312,6 +315,8 @@ int main(int argc, char **argv)
 		bench_reclaim();
 	if (bench_selected("groups"))
 		bench_groups();
+	if (bench_selected("vram"))
+		bench_vram();
 
 	jnum("run_s", bosh_now() - t_start);
 	jend_obj();

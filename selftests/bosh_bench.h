@@ -77,5 +77,6 @@ void bench_overhead(double slab_per_bo);
 void bench_signal(void);
 void bench_reclaim(void);
 void bench_groups(void);
+void bench_vram(void);
 
 #endif /* BOSH_BENCH_H */

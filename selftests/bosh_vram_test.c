@@ -670,9 +670,14 @@ TEST(unplug_with_bos_in_vram)
  */
 #define PROGRESS_PROCS	4
 #define PROGRESS_ROUNDS	5
+/* Rounds go on until real contention was seen, up to this many. */
+#define PROGRESS_MAX_ROUNDS	60
 #define PROGRESS_MAX_BOS	64
 
 struct progress_stats {
+	volatile int stop;	/* set by the parent: contention seen */
+	long rounds;
+	double first_rounds_s;	/* PROGRESS_ROUNDS rounds took this long */
 	long validations;
 	long einval_or_other;	/* errors other than the two below */
 	long enospc;
@@ -738,7 +743,8 @@ static void progress_run(int fd, uint64_t seed, long total, int storm,
 	double t0 = bosh_now();
 	int n, i, r;
 
-	memset(st, 0, sizeof(*st));
+	st->rounds = st->validations = st->einval_or_other = st->enospc = 0;
+	st->enomem = st->eintr = st->bad_pages = st->signals = 0;
 	n = progress_sizes(seed, total, 3 * total / PROGRESS_PROCS, sizes);
 	for (i = 0; i < n; i++) {
 		key[i] = bosh_key();
@@ -752,7 +758,12 @@ static void progress_run(int fd, uint64_t seed, long total, int storm,
 	storm_signals = 0;
 	if (storm)
 		storm_start(storm == 1);
-	for (r = 0; r < PROGRESS_ROUNDS; r++) {
+	for (r = 0; r < PROGRESS_MAX_ROUNDS; r++) {
+		if (r == PROGRESS_ROUNDS)
+			st->first_rounds_s = bosh_now() - t0;
+		if (r >= PROGRESS_ROUNDS && st->stop)
+			break;
+		st->rounds++;
 		for (i = 0; i < n; i++) {
 			int b = (i * 7 + r * 3) % n, ret;
 			uint64_t page = bosh_mix(seed ^ (r << 8 | i)) % sizes[b];
@@ -781,6 +792,8 @@ static void progress_run(int fd, uint64_t seed, long total, int storm,
 			}
 		}
 	}
+	if (!st->first_rounds_s)
+		st->first_rounds_s = bosh_now() - t0;
 	if (storm)
 		storm_stop();
 	st->signals = storm_signals;
@@ -829,23 +842,25 @@ TEST(progress_under_contention)
 
 	/* Each workload alone, without signals or faults: the reference. */
 	for (i = 0; i < PROGRESS_PROCS; i++) {
+		alone.stop = 1;
 		progress_run(fd, seed + i, total, 0, &alone);
 		ASSERT_EQ(0, alone.enospc + alone.enomem + alone.einval_or_other + alone.bad_pages);
-		if (alone.seconds > alone_max)
-			alone_max = alone.seconds;
+		if (alone.first_rounds_s > alone_max)
+			alone_max = alone.first_rounds_s;
 	}
 	deadline = 10 * alone_max;
 
 	st = mmap(NULL, PROGRESS_PROCS * sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, st);
+	memset(st, 0, PROGRESS_PROCS * sizeof(*st));
 	for (i = 0; i < 4; i++)
 		before[i] = bosh_stat(0, keys[i]);
 	if (faults) {
 		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "verbose", 0));
 		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "interval", 1));
 		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "times", 200));
-		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "probability", 5));
+		ASSERT_EQ(0, vram_fault_set(0, "fail_vram_backoff", "probability", 10));
 	}
 	double t0 = bosh_now();
 
@@ -861,21 +876,40 @@ TEST(progress_under_contention)
 			_exit(0);
 		}
 	}
-	/* Every process finishes by the deadline, or the test fails. */
-	for (i = 0; i < PROGRESS_PROCS; i++) {
-		pid_t p;
+	/*
+	 * Every process does its first PROGRESS_ROUNDS rounds by the
+	 * deadline, or the test fails. The rounds go on until more backoffs
+	 * than were injected show that the processes really contended.
+	 */
+	for (;;) {
+		bool all_done = true, late = false;
+		long seen = bosh_stat(0, keys[0]) - before[0];
+		long fired = faults ? 200 - vram_armed_left(0, "fail_vram_backoff") : 0;
 
-		while (!(p = waitpid(pids[i], &status, WNOHANG)) && bosh_now() - t0 < deadline)
-			usleep(100000);
-		if (!p) {
-			for (int j = 0; j < PROGRESS_PROCS; j++)
-				kill(pids[j], SIGKILL);
+		for (i = 0; i < PROGRESS_PROCS; i++) {
+			if (pids[i] && waitpid(pids[i], &status, WNOHANG) == pids[i]) {
+				EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+				pids[i] = 0;
+			}
+			all_done &= !pids[i];
+			late |= pids[i] && st[i].rounds <= PROGRESS_ROUNDS &&
+				bosh_now() - t0 > deadline;
+		}
+		if (seen > fired)
+			for (i = 0; i < PROGRESS_PROCS; i++)
+				st[i].stop = 1;
+		if (late) {
+			for (i = 0; i < PROGRESS_PROCS; i++)
+				if (pids[i])
+					kill(pids[i], SIGKILL);
 			while (wait(NULL) > 0)
 				;
-			ASSERT_TRUE(false) TH_LOG("process %d not done after %.1f s (alone: %.1f s)",
-						  i, deadline, alone_max);
+			ASSERT_TRUE(false) TH_LOG("a process was not through %d rounds after %.1f s (alone: %.1f s)",
+						  PROGRESS_ROUNDS, deadline, alone_max);
 		}
-		EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status));
+		if (all_done)
+			break;
+		usleep(100000);
 	}
 	left = faults ? vram_armed_left(0, "fail_vram_backoff") : 200;
 	injected = 200 - left;
@@ -884,8 +918,9 @@ TEST(progress_under_contention)
 		after[i] = bosh_stat(0, keys[i]);
 
 	for (i = 0; i < PROGRESS_PROCS; i++) {
-		printf("# process %d: %ld validations in %.1f s, %ld EINTR retried, %ld signals, enospc %ld enomem %ld other %ld bad pages %ld\n",
-		       i, st[i].validations, st[i].seconds, st[i].eintr, st[i].signals,
+		printf("# process %d: %ld rounds, %ld validations in %.1f s (first %d rounds %.1f s), %ld EINTR retried, %ld signals, enospc %ld enomem %ld other %ld bad pages %ld\n",
+		       i, st[i].rounds, st[i].validations, st[i].seconds, PROGRESS_ROUNDS,
+		       st[i].first_rounds_s, st[i].eintr, st[i].signals,
 		       st[i].enospc, st[i].enomem, st[i].einval_or_other, st[i].bad_pages);
 		validations += st[i].validations;
 		EXPECT_EQ(0, st[i].enospc);
