@@ -135,20 +135,21 @@ static int bosh_objects_line(uint64_t size, uint64_t *resident, uint64_t *backed
 {
 	FILE *f = fopen("/sys/kernel/debug/dri/bosh.0/objects", "re");
 	char line[256], m[16];
-	unsigned long long sz, res, bak;
+	unsigned long long sz, res, bak, vram;
 	unsigned int id, pin;
 	int busy, found = 0;
 
 	if (!f)
 		return -1;
 	if (!fgets(line, sizeof(line), f) ||
-	    strcmp(line, "id size resident backed_up madv pinned busy\n")) {
+	    strcmp(line, "id size resident backed_up madv pinned busy vram\n")) {
 		fclose(f);
 		return -1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%u %llu %llu %llu %15s %u %d", &id, &sz, &res, &bak, m,
-			   &pin, &busy) != 7) {
+		/* A device without VRAM has no BO in it: the column reads 0. */
+		if (sscanf(line, "%u %llu %llu %llu %15s %u %d %llu", &id, &sz, &res, &bak, m,
+			   &pin, &busy, &vram) != 8 || vram) {
 			found = -1;
 			break;
 		}

@@ -133,6 +133,32 @@ static inline long vram_debugfs_value(int dev, const char *key)
 	return found;
 }
 
+/*
+ * The VRAM column (the last) of debugfs objects for the one BO of @size
+ * on bosh.@dev; -1 if there is none or more than one.
+ */
+static inline long vram_objects_column(int dev, uint64_t size)
+{
+	char path[PATH_MAX], line[256];
+	unsigned long long sz, vram;
+	long found = -1;
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/kernel/debug/dri/bosh.%d/objects", dev);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*u %llu %*u %*u %*s %*u %*d %llu", &sz, &vram) == 2 &&
+		    sz == size) {
+			found = vram;
+			n++;
+		}
+	fclose(f);
+	return n == 1 ? found : -1;
+}
+
 /* One drm-* figure of a file's fdinfo, in KiB; -1 if missing. */
 static inline long vram_fdinfo_kib(int fd, const char *key)
 {

@@ -102,6 +102,7 @@ TEST_F(vram, placement_flags_and_the_gauges)
 	EXPECT_EQ(0, info.resident);
 	EXPECT_EQ(0, info.backed_up);
 	EXPECT_EQ((long)n, bosh_stat(0, "vram_pages_used"));
+	EXPECT_EQ((long)n, vram_objects_column(0, n * BOSH_PAGE));
 	/* A never-written BO reads zeros from VRAM, nothing stale. */
 	EXPECT_EQ(0, vram_nonzero_pages(self->fd, h, n));
 	/* pages_total = resident + backed up + VRAM + not populated. */
@@ -116,6 +117,7 @@ TEST_F(vram, placement_flags_and_the_gauges)
 	EXPECT_EQ(0, info.vram_pages);
 	EXPECT_EQ(n, info.resident);
 	EXPECT_EQ(0, bosh_stat(0, "vram_pages_used"));
+	EXPECT_EQ(0, vram_objects_column(0, n * BOSH_PAGE));
 	EXPECT_EQ(0, bosh_check_bo(self->fd, hb, big, self->seed, key, 1));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, hb));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
