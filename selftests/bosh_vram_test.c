@@ -660,6 +660,106 @@ TEST(unplug_with_bos_in_vram)
 }
 
 /*
+ * The owner of the only victim is at its memcg's limit with no swap: the
+ * victim cannot be moved to system pages (they would be charged to its
+ * owner). Another client's validation fails with ENOMEM, everything
+ * intact, and the victim counts as pinned (stuck) VRAM. Once the owner
+ * has room, the same validation succeeds, and the copy is charged to the
+ * owner's memcg, not to the client that caused it.
+ */
+static int cg_file_write(const char *cg, const char *file, const char *val)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return bosh_write_file(path, val);
+}
+
+static long cg_file_read(const char *cg, const char *file)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", cg, file);
+	return bosh_read_long(path);
+}
+
+TEST_F(vram, victim_whose_owner_cannot_take_it_back)
+{
+	uint64_t n = self->total;
+	uint32_t y, ky = bosh_key(), kx = bosh_key();
+	int to_child[2], to_parent[2];
+	char cg[PATH_MAX], c = 0, max[32];
+	long cur, stuck_before;
+	pid_t pid;
+
+	if (access("/sys/fs/cgroup/cgroup.subtree_control", W_OK))
+		SKIP(return, "no cgroup v2");
+	snprintf(cg, sizeof(cg), "/sys/fs/cgroup/bosh-vram-%d", getpid());
+	ASSERT_EQ(0, bosh_write_file("/sys/fs/cgroup/cgroup.subtree_control", "+memory"));
+	ASSERT_EQ(0, mkdir(cg, 0755));
+	ASSERT_EQ(0, cg_file_write(cg, "memory.swap.max", "0"));
+	ASSERT_EQ(0, pipe(to_child));
+	ASSERT_EQ(0, pipe(to_parent));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char me[16];
+		uint32_t x;
+		int fd;
+
+		snprintf(me, sizeof(me), "%d", getpid());
+		if (cg_file_write(cg, "cgroup.procs", me))
+			_exit(2);
+		fd = bosh_open(0);
+		x = fd < 0 ? 0 : filled_bo(fd, n, BOSH_PLACE_VRAM, self->seed, kx, 1);
+		if (!x || vram_validate(fd, x, 0) || !vram_in(fd, x))
+			_exit(3);
+		c = 1;
+		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(4);
+		/* The parent is done: every byte of x is still there. */
+		c = bosh_check_bo(fd, x, n, self->seed, kx, 1) ? 'b' : 'g';
+		if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
+			_exit(5);
+		_exit(0);
+	}
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	/* The owner's memcg at its limit: no room for x's system pages. */
+	cur = cg_file_read(cg, "memory.current");
+	ASSERT_LT(0, cur);
+	snprintf(max, sizeof(max), "%ld", cur + (256 << 10));
+	ASSERT_EQ(0, cg_file_write(cg, "memory.max", max));
+
+	stuck_before = bosh_stat(0, "vram_pages_pinned");
+	y = filled_bo(self->fd, n / 2, BOSH_PLACE_VRAM, self->seed, ky, 1);
+	ASSERT_NE(0, y);
+	EXPECT_EQ(-ENOMEM, vram_validate(self->fd, y, 0));
+	EXPECT_FALSE(vram_in(self->fd, y));
+	EXPECT_EQ((long)n, bosh_stat(0, "vram_pages_pinned") - stuck_before);
+	EXPECT_EQ((long)n, vram_debugfs_value(0, "pages_stuck"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, y, n / 2, self->seed, ky, 1));
+
+	/* Room for the owner: the validation succeeds, charged to the owner. */
+	cur = cg_file_read(cg, "memory.current");
+	ASSERT_EQ(0, cg_file_write(cg, "memory.max", "max"));
+	EXPECT_EQ(0, vram_validate(self->fd, y, 0));
+	EXPECT_TRUE(vram_in(self->fd, y));
+	EXPECT_EQ(0, bosh_stat(0, "vram_pages_pinned"));
+	EXPECT_LE(cur + (long)n / 2 * (long)BOSH_PAGE, cg_file_read(cg, "memory.current"))
+		TH_LOG("the eviction copy was not charged to the victim's owner");
+
+	c = 1;
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	ASSERT_EQ(1, read(to_parent[0], &c, 1));
+	EXPECT_EQ('g', c) TH_LOG("the victim lost content (seed %llu)",
+				 (unsigned long long)self->seed);
+	ASSERT_EQ(1, write(to_child[1], &c, 1));
+	EXPECT_EQ(pid, waitpid(pid, NULL, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, y));
+	rmdir(cg);
+}
+
+/*
  * Progress: PROGRESS_PROCS processes loop over their own BOs (one page to
  * a quarter of VRAM, together 3x VRAM), validating each into VRAM alone,
  * under a signal storm (half of them restart, half see EINTR and retry)
