@@ -603,11 +603,10 @@ static int bosh_bo_rw_vram_page(struct bosh_bo *bo, int idx, bool write,
 	void *bounce = kmalloc(PAGE_SIZE, BOSH_CLIENT_GFP);
 	int ret = 0;
 
-	if (!bounce) {
+	if (!bounce)
 		ret = -ENOMEM;
-	} else if (!write) {
+	else if (!write)
 		memcpy_from_page(bounce, bosh_slot_page(bo->slots[i]), off, len);
-	}
 	dma_resv_unlock(bo->base.resv);
 	drm_dev_exit(idx);
 	if (ret)

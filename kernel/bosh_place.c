@@ -158,16 +158,18 @@ static struct bosh_bo *bosh_place_pick(struct bosh_place_walk *w,
 	if (bosh_place_backoff_injected(w, found)) {
 		if (trylocked)
 			dma_resv_unlock(found->base.resv);
+		drm_gem_object_put(&found->base);
 		*err = -EDEADLK;
-	} else if (trylocked) {
+		return NULL;
+	}
+	if (trylocked) {
 		/* The held list keeps the lock and the reference. */
 		list_add(&found->evict_link, &w->held);
 		return found;
-	} else {
-		*err = drm_exec_lock_obj(&w->exec, &found->base);
-		if (*err == -EINTR)
-			*err = -ERESTARTSYS;
 	}
+	*err = drm_exec_lock_obj(&w->exec, &found->base);
+	if (*err == -EINTR)
+		*err = -ERESTARTSYS;
 	drm_gem_object_put(&found->base);
 	return *err ? NULL : found;
 }
@@ -267,11 +269,12 @@ static int bosh_place_attempt(struct bosh_place_walk *w)
 	if (w->failed)
 		return -ENOMEM;
 	/*
-	 * It fits, nothing failed, and yet no victim is left: other
-	 * validations hold what it freed, allocated and not yet on the LRU.
-	 * The fallback decides, with no other validation running.
+	 * It fits, nothing failed, and yet no victim is left: VRAM is held
+	 * by BOs not on the LRU, other validations' or BOs being freed. The
+	 * fallback decides, with no other validation running, and waits for
+	 * the frees.
 	 */
-	return w->bounded ? -EAGAIN : -ENOSPC;
+	return -EAGAIN;
 }
 
 static int bosh_place_transaction(struct bosh_bo *bo, bool bounded)
@@ -310,10 +313,17 @@ static int bosh_place_wait_users(struct bosh_bo *bo)
 	return 0;
 }
 
+/*
+ * Tries of the fallback, 1 ms apart, that find VRAM held by BOs being
+ * freed (off the LRU, nothing to evict), before it reports ENOSPC.
+ */
+#define BOSH_PLACE_FREE_WAITS	1000
+
 /* Into VRAM: the bounded walk, then, if it lost, the fallback's. */
 static int bosh_place_vram(struct bosh_bo *bo)
 {
 	struct bosh_vram *vram = &bo->bdev->vram;
+	unsigned int waits = 0;
 	bool exclusive = false;
 	int ret;
 
@@ -336,8 +346,17 @@ static int bosh_place_vram(struct bosh_bo *bo)
 				return ret;
 			continue;
 		}
-		if (ret != -EAGAIN || exclusive)
+		if (ret != -EAGAIN)
 			return ret;
+		if (exclusive) {
+			/* No validation runs: only frees hold VRAM off the LRU. */
+			if (++waits > BOSH_PLACE_FREE_WAITS)
+				return -ENOSPC;
+			if (signal_pending(current))
+				return -ERESTARTSYS;
+			usleep_range(1000, 2000);
+			continue;
+		}
 		bosh_stat_add(bo->bdev, BOSH_STAT_VRAM_FALLBACKS_TOTAL, 1);
 		exclusive = true;
 	}

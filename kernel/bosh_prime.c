@@ -35,12 +35,19 @@ int bosh_bo_attach_pin(struct drm_gem_object *obj)
 {
 	struct bosh_bo *bo = to_bosh_bo(obj);
 
-	/* Another device maps system pages: an unpinned BO leaves VRAM. */
+	/*
+	 * Another device maps system pages: an unpinned BO leaves VRAM,
+	 * once idle, as nothing moves busy.
+	 */
 	if (bo->in_vram && !bo->pin_count) {
-		int ret = bosh_bo_evict_vram_locked(bo);
+		long wait = dma_resv_wait_timeout(bo->base.resv, DMA_RESV_USAGE_BOOKKEEP,
+						  true, MAX_SCHEDULE_TIMEOUT);
 
-		if (ret)
-			return ret;
+		if (wait < 0)
+			return wait;
+		wait = bosh_bo_evict_vram_locked(bo);
+		if (wait)
+			return wait;
 	}
 	return bosh_bo_pin_locked(bo, true);
 }

@@ -52,6 +52,8 @@ int bosh_vram_init(struct bosh_vram *vram, unsigned int mb)
 	vram->fail_fallback = off;
 #endif
 	mutex_init(&vram->mm_lock);
+	spin_lock_init(&vram->free_lock);
+	INIT_LIST_HEAD(&vram->freed);
 	spin_lock_init(&vram->lru_lock);
 	INIT_LIST_HEAD(&vram->lru);
 	init_rwsem(&vram->validate_sem);
@@ -80,6 +82,24 @@ err_free:
 	return -ENOMEM;
 }
 
+/* Returns the blocks freed since the last allocation to the allocator. */
+static void bosh_vram_drain_locked(struct bosh_vram *vram)
+{
+	unsigned long pages;
+	LIST_HEAD(blocks);
+
+	lockdep_assert_held(&vram->mm_lock);
+	spin_lock(&vram->free_lock);
+	list_splice_init(&vram->freed, &blocks);
+	pages = vram->freed_pages;
+	vram->freed_pages = 0;
+	spin_unlock(&vram->free_lock);
+	if (!pages)
+		return;
+	gpu_buddy_free_list(&vram->mm, &blocks, 0);
+	atomic_long_sub(pages, &vram->used);
+}
+
 /**
  * bosh_vram_fini() - give the carve-out back
  * @vram: the VRAM, every block freed
@@ -88,6 +108,9 @@ void bosh_vram_fini(struct bosh_vram *vram)
 {
 	if (!bosh_vram_present(vram))
 		return;
+	mutex_lock(&vram->mm_lock);
+	bosh_vram_drain_locked(vram);
+	mutex_unlock(&vram->mm_lock);
 	WARN(atomic_long_read(&vram->used) || vram->mm.avail != vram->mm.size,
 	     "bosh: VRAM left allocated: %ld pages counted, %llu of %llu bytes free\n",
 	     atomic_long_read(&vram->used), vram->mm.avail, vram->mm.size);
@@ -116,6 +139,7 @@ int bosh_vram_alloc(struct bosh_vram *vram, unsigned long npages,
 	if (should_fail(&vram->fail_alloc, npages << PAGE_SHIFT))
 		return -ENOMEM;
 	mutex_lock(&vram->mm_lock);
+	bosh_vram_drain_locked(vram);
 	ret = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->mm.size,
 				     (u64)npages << PAGE_SHIFT, PAGE_SIZE,
 				     blocks, 0);
@@ -131,14 +155,19 @@ int bosh_vram_alloc(struct bosh_vram *vram, unsigned long npages,
  * @vram: the VRAM
  * @blocks: the blocks; the list is left empty
  * @npages: the pages they hold
+ *
+ * Callable from reclaim (the shrinker purges DONTNEED BOs in VRAM): the
+ * blocks wait on a list, under a spinlock, for the next allocation to
+ * return them to the allocator, whose lock is held while it allocates.
+ * They count as used until then.
  */
 void bosh_vram_free(struct bosh_vram *vram, struct list_head *blocks,
 		    unsigned long npages)
 {
-	mutex_lock(&vram->mm_lock);
-	gpu_buddy_free_list(&vram->mm, blocks, 0);
-	mutex_unlock(&vram->mm_lock);
-	atomic_long_sub(npages, &vram->used);
+	spin_lock(&vram->free_lock);
+	list_splice_tail_init(blocks, &vram->freed);
+	vram->freed_pages += npages;
+	spin_unlock(&vram->free_lock);
 }
 
 /**
@@ -200,6 +229,7 @@ void bosh_vram_show(struct bosh_vram *vram, struct seq_file *m)
 	u64 avail;
 
 	mutex_lock(&vram->mm_lock);
+	bosh_vram_drain_locked(vram);
 	avail = bosh_vram_present(vram) ? vram->mm.avail : 0;
 	mutex_unlock(&vram->mm_lock);
 	seq_printf(m, "pages_total %lu\n", vram->npages);

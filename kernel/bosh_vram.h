@@ -9,6 +9,7 @@
 #define _BOSH_VRAM_H_
 
 #include <linux/atomic.h>
+#include <linux/bits.h>
 #include <linux/fault-inject.h>
 #include <linux/gpu_buddy.h>
 #include <linux/list.h>
@@ -22,7 +23,11 @@ struct seq_file;
 /**
  * struct bosh_vram - a device's VRAM
  * @mm: the buddy allocator over [0, @npages << PAGE_SHIFT)
- * @mm_lock: protects @mm
+ * @mm_lock: protects @mm; the allocator allocates under it, so it may
+ *	recurse into reclaim, where BOs are freed: frees never take it
+ * @free_lock: protects @freed and @freed_pages
+ * @freed: blocks given back, returned to @mm by the next allocation
+ * @freed_pages: pages in @freed
  * @chunks: the carve-out, %BOSH_VRAM_CHUNK_PAGES pages each
  * @nr_chunks: entries of @chunks
  * @npages: capacity in pages, 0 without VRAM
@@ -44,6 +49,9 @@ struct seq_file;
 struct bosh_vram {
 	struct gpu_buddy mm;
 	struct mutex mm_lock;		/* protects mm */
+	spinlock_t free_lock;		/* protects freed, freed_pages */
+	struct list_head freed;
+	unsigned long freed_pages;
 	struct page **chunks;
 	unsigned int nr_chunks;
 	unsigned long npages;
@@ -61,7 +69,7 @@ struct bosh_vram {
 
 /* The carve-out's allocation unit: 1 MiB, so any vram_mb is exact. */
 #define BOSH_VRAM_CHUNK_ORDER	(20 - PAGE_SHIFT)
-#define BOSH_VRAM_CHUNK_PAGES	(1UL << BOSH_VRAM_CHUNK_ORDER)
+#define BOSH_VRAM_CHUNK_PAGES	BIT(BOSH_VRAM_CHUNK_ORDER)
 
 int bosh_vram_init(struct bosh_vram *vram, unsigned int mb);
 void bosh_vram_fini(struct bosh_vram *vram);

@@ -9,8 +9,8 @@
  *
  * Run as root in a guest whose bosh has VRAM on two devices (vm-run
  * --vram MB --devices 2, make check's VRAM sections): each test skips
- * without it. The progress test (several processes overcommitting VRAM
- * 3x under signals and injected backoffs) is bosh_vram_progress_test.
+ * without it. progress_under_contention runs several processes that
+ * overcommit VRAM 3x under signals and injected backoffs.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -200,6 +200,40 @@ TEST_F(vram, eviction_in_lru_order_purges_dontneed)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, c));
+}
+
+/*
+ * The shrinker purges a DONTNEED BO in VRAM from reclaim (debugfs shrink
+ * runs the scan as reclaim would). The allocator allocates under its own
+ * lock, so a free in reclaim must not take it: lockdep (on the debug
+ * kernel) would report the inversion, and the splat fails the run.
+ */
+TEST_F(vram, shrinker_purges_dontneed_vram_from_reclaim)
+{
+	uint64_t n = self->total / 2;
+	uint32_t d, w, kd = bosh_key(), kw = bosh_key(), retained;
+	long purged = bosh_stat(0, "purged_total");
+	struct drm_bosh_bo_info info;
+
+	d = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, kd, 1);
+	w = filled_bo(self->fd, n, BOSH_PLACE_VRAM, self->seed, kw, 1);
+	ASSERT_TRUE(d && w);
+	ASSERT_EQ(0, vram_validate(self->fd, d, 0));
+	ASSERT_EQ(0, bosh_madvise(self->fd, d, BOSH_MADV_DONTNEED, &retained));
+	ASSERT_EQ(1, retained);
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "1000000"));
+	ASSERT_EQ(0, bosh_info(self->fd, d, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_PURGED);
+	EXPECT_EQ(0, info.vram_pages);
+	EXPECT_LE(purged, bosh_stat(0, "purged_total"));
+	/* Its VRAM is free for the next validation, which needs all of it. */
+	ASSERT_EQ(0, vram_validate(self->fd, w, 0));
+	EXPECT_TRUE(vram_in(self->fd, w));
+	EXPECT_EQ((long)n, bosh_stat(0, "vram_pages_used"));
+	EXPECT_EQ(self->total - (long)n, vram_debugfs_value(0, "buddy_avail_pages"));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, w, n, self->seed, kw, 1));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, d));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, w));
 }
 
 TEST_F(vram, pins_stay_in_vram_under_their_cap)
