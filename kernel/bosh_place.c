@@ -455,7 +455,8 @@ long bosh_place_evict_all(struct bosh_device *bdev)
 
 		spin_lock(&vram->lru_lock);
 		list_for_each_entry(c, &vram->lru, vram_link) {
-			if (!READ_ONCE(c->pin_count) && READ_ONCE(c->place_seq) != seq &&
+			/* Each BO once: pinned ones are skipped under their lock. */
+			if (READ_ONCE(c->place_seq) != seq &&
 			    kref_get_unless_zero(&c->base.refcount)) {
 				v = c;
 				break;
