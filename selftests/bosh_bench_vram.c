@@ -57,7 +57,7 @@ void bench_vram(void)
 	double out[BENCH_MAX_REPS], in[BENCH_MAX_REPS], floor[BENCH_MAX_REPS];
 	double rout[BENCH_MAX_REPS], rin[BENCH_MAX_REPS];
 	double seconds = env_long("BENCH_VRAM_SECONDS", 10);
-	long backoffs, backoff_us, fallbacks, sum = 0, *done;
+	long backoffs, backoff_us, fallbacks, evicted, sum = 0, *done;
 	uint64_t n;
 	uint32_t h;
 	char *src;
@@ -134,6 +134,7 @@ void bench_vram(void)
 	backoffs = bosh_stat(0, "vram_backoffs_total");
 	backoff_us = bosh_stat(0, "vram_backoff_us_total");
 	fallbacks = bosh_stat(0, "vram_fallbacks_total");
+	evicted = bosh_stat(0, "vram_evicted_total");
 	for (i = 0; i < nclients; i++) {
 		pids[i] = fork();
 		if (!pids[i])
@@ -150,7 +151,9 @@ void bench_vram(void)
 	backoffs = bosh_stat(0, "vram_backoffs_total") - backoffs;
 	backoff_us = bosh_stat(0, "vram_backoff_us_total") - backoff_us;
 	fallbacks = bosh_stat(0, "vram_fallbacks_total") - fallbacks;
+	evicted = bosh_stat(0, "vram_evicted_total") - evicted;
 	jint("contended_clients", nclients);
+	jnum("contended_evicted_pages_per_validation", sum ? (double)evicted / sum : NAN);
 	jint("contended_ok", !st);
 	jnum("contended_validations_per_s", sum / seconds);
 	jnum("contended_backoffs_per_validation", sum ? (double)backoffs / sum : NAN);
@@ -161,6 +164,8 @@ void bench_vram(void)
 	tline("vram: backoffs per validation", sum ? (double)backoffs / sum : NAN, "ratio", "");
 	tline("vram: time in backoff", backoff_us / (nclients * seconds * 1e6), "share",
 	      "of the clients' time");
+	tline("vram: pages evicted per validation", sum ? (double)evicted / sum : NAN,
+	      "pages", "");
 	tline("vram: fallbacks", fallbacks, "count", "");
 	munmap(done, 16 * sizeof(long));
 	jend_obj();

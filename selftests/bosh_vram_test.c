@@ -798,9 +798,10 @@ TEST_F(vram, victim_whose_owner_cannot_take_it_back)
  * a quarter of VRAM, together 3x VRAM), validating each into VRAM alone,
  * under a signal storm (half of them restart, half see EINTR and retry)
  * and injected backoffs, with pinned VRAM held just under its cap. No
- * validation fails: each BO fits VRAM minus pinned. Every process
- * finishes within ten times its uncontended run (a liveness bound, not a
- * speed figure: make bench measures speed); real contention happened
+ * validation fails: each BO fits VRAM minus pinned. Every process does
+ * its first rounds within ten times its uncontended run (at least 10 s;
+ * a liveness bound, not a speed figure: make bench measures speed);
+ * the rounds go on until real contention happened
  * (more backoffs than were injected); the fallback decides under 5 % of
  * the validations; every byte reads back.
  */
@@ -984,7 +985,12 @@ TEST(progress_under_contention)
 		if (alone.first_rounds_s > alone_max)
 			alone_max = alone.first_rounds_s;
 	}
-	deadline = 10 * alone_max;
+	/*
+	 * Ten times the uncontended run, and at least 10 s: an alone run of
+	 * a fraction of a second (the stock kernel's) is within the noise
+	 * of the scheduler and the signal storm.
+	 */
+	deadline = 10 * alone_max < 10 ? 10 : 10 * alone_max;
 
 	st = mmap(NULL, PROGRESS_PROCS * sizeof(*st), PROT_READ | PROT_WRITE,
 		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
