@@ -1074,6 +1074,23 @@ static vm_fault_t bosh_bo_fault_lock(struct vm_fault *vmf, struct bosh_bo *bo)
 	return 0;
 }
 
+/*
+ * A fault's first use of a BO whose placement has VRAM takes free VRAM
+ * for the whole BO, never evicting: an eviction waits for other
+ * clients' locks and fences, under mmap_lock. Without free VRAM the
+ * fault populates system pages, as for any BO.
+ */
+static void bosh_bo_fault_first_use(struct bosh_bo *bo)
+{
+	LIST_HEAD(blocks);
+
+	if (!(bo->placement & BOSH_PLACE_VRAM) || !bosh_bo_never_populated(bo) ||
+	    !bosh_vram_present(&bo->bdev->vram))
+		return;
+	if (!bosh_vram_alloc(&bo->bdev->vram, bo->npages, &blocks))
+		bosh_bo_populate_vram_locked(bo, &blocks);
+}
+
 static vm_fault_t bosh_bo_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -1097,6 +1114,7 @@ static vm_fault_t bosh_bo_fault(struct vm_fault *vmf)
 		dma_resv_unlock(bo->base.resv);
 		return VM_FAULT_SIGBUS;
 	}
+	bosh_bo_fault_first_use(bo);
 	if (bo->purged || bosh_bo_make_resident(bo, i, 1, false))
 		ret = VM_FAULT_SIGBUS;
 	else

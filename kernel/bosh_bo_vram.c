@@ -120,6 +120,56 @@ void bosh_bo_to_vram_locked(struct bosh_bo *bo, struct list_head *blocks)
 	bosh_stat_add(bdev, BOSH_STAT_VRAM_PAGES_USED, bo->npages);
 }
 
+/**
+ * bosh_bo_never_populated() - has the BO never had a page
+ * @bo: the BO, its resv held
+ *
+ * Return: true if no slot was ever populated (nothing resident, backed
+ * up, in VRAM or purged): its first use may take VRAM directly.
+ */
+bool bosh_bo_never_populated(struct bosh_bo *bo)
+{
+	return !bo->nr_resident && !bo->nr_backed_up && !bo->in_vram && !bo->purged;
+}
+
+/**
+ * bosh_bo_populate_vram_locked() - a never-populated BO's first pages, in VRAM
+ * @bo: the BO, its resv held, bosh_bo_never_populated()
+ * @blocks: VRAM for @bo->npages pages, from bosh_vram_alloc(); taken over
+ *
+ * Its first use takes VRAM without a page of system memory: the pages
+ * are zeroed, as a new BO's always are (the carve-out holds other BOs'
+ * old data).
+ */
+void bosh_bo_populate_vram_locked(struct bosh_bo *bo, struct list_head *blocks)
+{
+	struct bosh_device *bdev = bo->bdev;
+	struct bosh_vram *vram = &bdev->vram;
+	struct gpu_buddy_block *block;
+	pgoff_t i = 0, j;
+
+	dma_resv_assert_held(bo->base.resv);
+	bosh_vram_lru_add(vram, &bo->vram_link);
+	list_for_each_entry(block, blocks, link) {
+		unsigned long first = gpu_buddy_block_offset(block) >> PAGE_SHIFT;
+		unsigned long n = gpu_buddy_block_size(&vram->mm, block) >> PAGE_SHIFT;
+
+		for (j = 0; j < n; j++, i++) {
+			struct page *page = bosh_vram_page(vram, first + j);
+
+			clear_highpage(page);
+			bo->slots[i] = bosh_slot_from_page(page);
+		}
+		cond_resched();
+	}
+	list_splice_init(blocks, &bo->vram_blocks);
+	WRITE_ONCE(bo->in_vram, true);
+	bo->backup_from = bo->npages;
+	bosh_stat_add(bdev, BOSH_STAT_VRAM_PAGES_USED, bo->npages);
+	/* The BO's list follows its pages: none in system memory. */
+	bosh_bo_resident_add(bo, 0);
+}
+
 /* Frees the system pages of @slots[0, @n) (chunks, as allocated). */
 static void bosh_bo_free_chunks(unsigned long *slots, pgoff_t n)
 {

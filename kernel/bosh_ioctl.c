@@ -108,7 +108,9 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 				     args->offset, args->size,
 				     u64_to_user_ptr(args->data));
 	else
-		ret = bosh_bo_rw(to_bosh_bo(obj), args->op == BOSH_RW_WRITE,
+		/* A first use may take VRAM, evicting, before the copy. */
+		ret = bosh_place_first_use(to_bosh_bo(obj)) ?:
+		      bosh_bo_rw(to_bosh_bo(obj), args->op == BOSH_RW_WRITE,
 				 args->offset, args->size,
 				 u64_to_user_ptr(args->data));
 	drm_gem_object_put(obj);

@@ -239,15 +239,21 @@ static int bosh_place_attempt(struct bosh_place_walk *w)
 	if (bo->pin_count)
 		return -EBUSY;
 	for (;;) {
+		/* A first use takes VRAM directly; else the BO is copied in. */
+		bool fresh = bosh_bo_never_populated(bo);
+
 		/* What the shrinker took since the restore comes back. */
-		ret = bosh_bo_make_resident(bo, 0, bo->npages, true);
+		ret = fresh ? 0 : bosh_bo_make_resident(bo, 0, bo->npages, true);
 		if (ret)
 			return ret;
-		if (!bosh_bo_may_enter_vram(bo))
+		if (!fresh && !bosh_bo_may_enter_vram(bo))
 			return -BOSH_PLACE_USERS;
 		ret = bosh_vram_alloc(vram, bo->npages, &blocks);
 		if (!ret) {
-			bosh_bo_to_vram_locked(bo, &blocks);
+			if (fresh)
+				bosh_bo_populate_vram_locked(bo, &blocks);
+			else
+				bosh_bo_to_vram_locked(bo, &blocks);
 			return 0;
 		}
 		if (ret != -ENOSPC)
@@ -420,6 +426,8 @@ int bosh_place_validate(struct bosh_bo *bo, u32 placement)
 		if (bo->npages > vram->npages -
 				 atomic_long_read(&vram->user_pinned))
 			ret = -ENOSPC;
+		else if (bosh_bo_first_use(bo))
+			ret = 0;
 		else
 			ret = bosh_bo_validate(bo);
 		if (!ret)
@@ -432,6 +440,28 @@ int bosh_place_validate(struct bosh_bo *bo, u32 placement)
 	}
 	ret = bosh_place_system(bo);
 	return ret ? ret : bosh_bo_validate(bo);
+}
+
+/**
+ * bosh_place_first_use() - BO_RW's first use of a BO that may be in VRAM
+ * @bo: the BO, referenced, its resv not held
+ *
+ * VRAM is taken on a BO's first use, BO_RW's as BO_VALIDATE's: a BO whose
+ * placement has VRAM and that never had a page is validated into VRAM,
+ * evicting as BO_VALIDATE does. If VRAM cannot be had the copy goes on
+ * in system pages, as it would have; only a signal stops it.
+ *
+ * Return: 0, -ERESTARTSYS or -EINTR.
+ */
+int bosh_place_first_use(struct bosh_bo *bo)
+{
+	int ret;
+
+	if (!(bo->placement & BOSH_PLACE_VRAM) || !bosh_vram_present(&bo->bdev->vram) ||
+	    !bosh_bo_first_use(bo))
+		return 0;
+	ret = bosh_place_validate(bo, BOSH_PLACE_VRAM);
+	return ret == -ERESTARTSYS || ret == -EINTR ? ret : 0;
 }
 
 /**

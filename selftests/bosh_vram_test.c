@@ -123,6 +123,69 @@ TEST_F(vram, placement_flags_and_the_gauges)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/*
+ * VRAM is taken on a BO's first use: BO_RW's (evicting as a validation
+ * would), a CPU fault's (free VRAM only: a fault never evicts), each
+ * zeroed, with no system page; without free VRAM a fault populates
+ * system pages.
+ */
+TEST_F(vram, first_use_takes_vram)
+{
+	uint64_t nr = 32, nf = 16, nb = self->total - 48, ng = 8, i;
+	uint32_t r, f, b, g, kr = bosh_key(), kb = bosh_key();
+	long evicted = bosh_stat(0, "vram_evicted_total");
+	struct drm_bosh_bo_info info;
+	char *fmap, *gmap, zero[BOSH_PAGE] = { 0 };
+
+	/* All of VRAM written, then freed: what comes next must be zeroed. */
+	b = filled_bo(self->fd, self->total, BOSH_PLACE_VRAM, self->seed, kb, 7);
+	ASSERT_NE(0, b);
+	ASSERT_TRUE(vram_in(self->fd, b));
+	ASSERT_EQ(0, bosh_close_bo(self->fd, b));
+
+	/* BO_RW: written straight into VRAM, nothing resident in system. */
+	r = filled_bo(self->fd, nr, BOSH_PLACE_VRAM, self->seed, kr, 1);
+	ASSERT_NE(0, r);
+	ASSERT_EQ(0, bosh_info(self->fd, r, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(nr, info.vram_pages);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, bosh_check_bo(self->fd, r, nr, self->seed, kr, 1));
+
+	/* A fault: the whole BO in free VRAM, zeroed. */
+	ASSERT_EQ(0, vram_create(self->fd, nf * BOSH_PAGE, BOSH_PLACE_VRAM, &f));
+	fmap = bosh_mmap(self->fd, f, nf * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, fmap);
+	for (i = 0; i < nf; i++)
+		EXPECT_EQ(0, memcmp(fmap + i * BOSH_PAGE, zero, BOSH_PAGE));
+	ASSERT_EQ(0, bosh_info(self->fd, f, &info));
+	EXPECT_TRUE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_EQ(0, info.resident);
+
+	/* VRAM full: a fault populates system pages and evicts nothing. */
+	b = filled_bo(self->fd, nb, BOSH_PLACE_VRAM, self->seed, kb, 1);
+	ASSERT_NE(0, b);
+	ASSERT_TRUE(vram_in(self->fd, b));
+	ASSERT_EQ(0, vram_create(self->fd, ng * BOSH_PAGE, BOSH_PLACE_VRAM, &g));
+	gmap = bosh_mmap(self->fd, g, ng * BOSH_PAGE, MAP_SHARED);
+	ASSERT_NE(MAP_FAILED, gmap);
+	gmap[0] = 1;
+	ASSERT_EQ(0, bosh_info(self->fd, g, &info));
+	EXPECT_FALSE(info.flags & BOSH_BO_IN_VRAM);
+	EXPECT_LE(1, info.resident);
+	EXPECT_EQ(0, bosh_stat(0, "vram_evicted_total") - evicted);
+	EXPECT_TRUE(vram_in(self->fd, r));
+	EXPECT_TRUE(vram_in(self->fd, f));
+	EXPECT_TRUE(vram_in(self->fd, b));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, b, nb, self->seed, kb, 1));
+	munmap(fmap, nf * BOSH_PAGE);
+	munmap(gmap, ng * BOSH_PAGE);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, r));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, f));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, g));
+}
+
 /* VRAM -> system -> store -> swap -> VRAM, written on the way. */
 TEST_F(vram, no_loss_through_the_chain)
 {
@@ -399,14 +462,15 @@ TEST_F(vram, backoffs_retried_and_the_fallback_decides)
 		ASSERT_NE(0, v[i]);
 		ASSERT_EQ(0, vram_validate(self->fd, v[i], 0));
 	}
-	y = filled_bo(self->fd, 4 * q, BOSH_PLACE_VRAM, self->seed, ky, 1);
-	z = filled_bo(self->fd, 80 * q, BOSH_PLACE_VRAM, self->seed, kz, 1);
+	/* Filled in system memory: their validations below do the moving. */
+	y = filled_bo(self->fd, 4 * q, BOSH_PLACE_SYSTEM, self->seed, ky, 1);
+	z = filled_bo(self->fd, 80 * q, BOSH_PLACE_SYSTEM, self->seed, kz, 1);
 	ASSERT_TRUE(y && z);
 
 	backoffs = bosh_stat(0, "vram_backoffs_total");
 	fallbacks = bosh_stat(0, "vram_fallbacks_total");
 	ASSERT_EQ(0, vram_arm(0, "fail_vram_backoff", 3));
-	EXPECT_EQ(0, vram_validate_once(self->fd, y, 0));
+	EXPECT_EQ(0, vram_validate_once(self->fd, y, BOSH_PLACE_VRAM));
 	EXPECT_EQ(0, vram_armed_left(0, "fail_vram_backoff"));
 	/* At least those: DEBUG_WW_MUTEX_SLOWPATH injects backoffs too. */
 	EXPECT_LE(3, bosh_stat(0, "vram_backoffs_total") - backoffs);
@@ -416,7 +480,7 @@ TEST_F(vram, backoffs_retried_and_the_fallback_decides)
 	/* More backoffs than the bounded walk takes: the fallback's try. */
 	backoffs = bosh_stat(0, "vram_backoffs_total");
 	ASSERT_EQ(0, vram_arm(0, "fail_vram_backoff", 70));
-	EXPECT_EQ(0, vram_validate_once(self->fd, z, 0));
+	EXPECT_EQ(0, vram_validate_once(self->fd, z, BOSH_PLACE_VRAM));
 	EXPECT_EQ(0, vram_armed_left(0, "fail_vram_backoff"));
 	EXPECT_EQ(1, bosh_stat(0, "vram_fallbacks_total") - fallbacks);
 	EXPECT_LE(70, bosh_stat(0, "vram_backoffs_total") - backoffs);
@@ -425,7 +489,7 @@ TEST_F(vram, backoffs_retried_and_the_fallback_decides)
 
 	ASSERT_EQ(0, vram_validate(self->fd, y, BOSH_PLACE_SYSTEM));
 	ASSERT_EQ(0, vram_arm(0, "fail_vram_fallback", 1));
-	EXPECT_EQ(0, vram_validate_once(self->fd, y, 0));
+	EXPECT_EQ(0, vram_validate_once(self->fd, y, BOSH_PLACE_VRAM));
 	EXPECT_EQ(0, vram_armed_left(0, "fail_vram_fallback"));
 	EXPECT_EQ(2, bosh_stat(0, "vram_fallbacks_total") - fallbacks);
 	EXPECT_TRUE(vram_in(self->fd, y));

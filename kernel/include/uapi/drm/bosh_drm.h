@@ -56,10 +56,12 @@ extern "C" {
 /*
  * Placement, in BO_CREATE's and BO_VALIDATE's flags. Devices loaded with
  * the vram_mb parameter have simulated VRAM. Both bits: VRAM preferred,
- * system memory allowed. A BO moves whole; only BO_VALIDATE moves it
- * into VRAM (BO_RW and CPU faults use the tier the BO is in, and
- * populate system pages); an eviction, or a validation without
- * BOSH_PLACE_VRAM, moves it out.
+ * system memory allowed. A BO moves whole. VRAM is taken on a BO's
+ * first use: by BO_VALIDATE, or BO_RW (evicting as BO_VALIDATE does), or
+ * a CPU fault (free VRAM only: a fault never evicts), zeroed; a BO that
+ * had pages moves into VRAM by BO_VALIDATE only (BO_RW and faults use the
+ * tier it is in). An eviction, or a validation without BOSH_PLACE_VRAM,
+ * moves it out.
  */
 /** BOSH_PLACE_SYSTEM - placement: system memory */
 #define BOSH_PLACE_SYSTEM	0x1
