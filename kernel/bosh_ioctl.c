@@ -13,6 +13,7 @@
 #include <uapi/drm/bosh_drm.h>
 
 #include "bosh_bo.h"
+#include "bosh_bo_vram.h"
 #include "bosh_fence.h"
 #include "bosh_place.h"
 #include "bosh_ioctl.h"
@@ -88,6 +89,24 @@ static int bosh_ioctl_bo_mmap_offset(struct drm_device *drm, void *data,
 	return ret;
 }
 
+/*
+ * A first use may take VRAM, evicting, before the copy; not for an empty
+ * copy, nor for a bad user range, which change nothing.
+ */
+static int bosh_ioctl_bo_rw_bo(struct bosh_bo *bo, struct drm_bosh_bo_rw *args)
+{
+	bool write = args->op == BOSH_RW_WRITE;
+	void __user *data = u64_to_user_ptr(args->data);
+	int ret = 0;
+
+	if (args->size && bosh_bo_first_use(bo)) {
+		if (!bosh_user_range_ok(write, data, args->size))
+			return -EFAULT;
+		ret = bosh_place_first_use(bo);
+	}
+	return ret ?: bosh_bo_rw(bo, write, args->offset, args->size, data);
+}
+
 static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 			    struct drm_file *file)
 {
@@ -108,11 +127,7 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 				     args->offset, args->size,
 				     u64_to_user_ptr(args->data));
 	else
-		/* A first use may take VRAM, evicting, before the copy. */
-		ret = bosh_place_first_use(to_bosh_bo(obj)) ?:
-		      bosh_bo_rw(to_bosh_bo(obj), args->op == BOSH_RW_WRITE,
-				 args->offset, args->size,
-				 u64_to_user_ptr(args->data));
+		ret = bosh_ioctl_bo_rw_bo(to_bosh_bo(obj), args);
 	drm_gem_object_put(obj);
 	return ret;
 }

@@ -143,6 +143,17 @@ TEST_F(vram, first_use_takes_vram)
 	ASSERT_TRUE(vram_in(self->fd, b));
 	ASSERT_EQ(0, bosh_close_bo(self->fd, b));
 
+	/* Bad input changes nothing: a bad pointer, an empty copy. */
+	ASSERT_EQ(0, vram_create(self->fd, nr * BOSH_PAGE, BOSH_PLACE_VRAM, &r));
+	EXPECT_EQ(-EFAULT, bosh_rw(self->fd, r, BOSH_RW_WRITE, 0, nr * BOSH_PAGE,
+				   (void *)16));
+	EXPECT_EQ(0, bosh_rw(self->fd, r, BOSH_RW_WRITE, 0, 0, zero));
+	ASSERT_EQ(0, bosh_info(self->fd, r, &info));
+	EXPECT_EQ(0, info.vram_pages);
+	EXPECT_EQ(0, info.resident);
+	EXPECT_EQ(0, bosh_stat(0, "vram_pages_used"));
+	ASSERT_EQ(0, bosh_close_bo(self->fd, r));
+
 	/* BO_RW: written straight into VRAM, nothing resident in system. */
 	r = filled_bo(self->fd, nr, BOSH_PLACE_VRAM, self->seed, kr, 1);
 	ASSERT_NE(0, r);
