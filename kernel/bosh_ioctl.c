@@ -93,13 +93,14 @@ static int bosh_ioctl_bo_mmap_offset(struct drm_device *drm, void *data,
  * A first use may take VRAM, evicting, before the copy; not for an empty
  * copy, nor for a bad user range, which change nothing.
  */
-static int bosh_ioctl_bo_rw_bo(struct bosh_bo *bo, struct drm_bosh_bo_rw *args)
+static int bosh_rw_first_use(struct bosh_bo *bo, struct drm_bosh_bo_rw *args)
 {
 	bool write = args->op == BOSH_RW_WRITE;
 	void __user *data = u64_to_user_ptr(args->data);
 	int ret = 0;
 
-	if (args->size && bosh_bo_first_use(bo)) {
+	if (args->size && (bo->placement & BOSH_PLACE_VRAM) &&
+	    bosh_bo_first_use(bo)) {
 		if (!bosh_user_range_ok(write, data, args->size))
 			return -EFAULT;
 		ret = bosh_place_first_use(bo);
@@ -127,7 +128,7 @@ static int bosh_ioctl_bo_rw(struct drm_device *drm, void *data,
 				     args->offset, args->size,
 				     u64_to_user_ptr(args->data));
 	else
-		ret = bosh_ioctl_bo_rw_bo(to_bosh_bo(obj), args);
+		ret = bosh_rw_first_use(to_bosh_bo(obj), args);
 	drm_gem_object_put(obj);
 	return ret;
 }
