@@ -300,7 +300,7 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size,
 	bo->group = g;
 	bo->placement = placement;
 	INIT_LIST_HEAD(&bo->vram_blocks);
-	INIT_LIST_HEAD(&bo->vram_link);
+	INIT_LIST_HEAD(&bo->vram_node.link);
 	INIT_LIST_HEAD(&bo->evict_link);
 	drm_dev_get(&bdev->drm);
 	bo->base.funcs = &bosh_bo_funcs;

@@ -31,7 +31,7 @@ static inline void bosh_bo_touch(struct bosh_bo *bo)
 {
 	bosh_lru_touch(&bo->group->lru, &bo->lru);
 	if (READ_ONCE(bo->in_vram))
-		bosh_vram_lru_touch(&bo->bdev->vram, &bo->vram_link);
+		bosh_vram_lru_touch(&bo->bdev->vram, &bo->vram_node.link);
 }
 
 #endif /* _BOSH_BO_H_ */

@@ -44,7 +44,7 @@ void bosh_bo_vram_release(struct bosh_bo *bo)
 {
 	struct bosh_vram *vram = &bo->bdev->vram;
 
-	bosh_vram_lru_del(vram, &bo->vram_link);
+	bosh_vram_lru_del(vram, &bo->vram_node.link);
 	bosh_vram_free(vram, &bo->vram_blocks, bo->npages);
 	bosh_stat_add(bo->bdev, BOSH_STAT_VRAM_PAGES_USED, -(long)bo->npages);
 	bosh_bo_vram_unstick(bo);
@@ -86,7 +86,7 @@ void bosh_bo_to_vram_locked(struct bosh_bo *bo, struct list_head *blocks)
 	 * On the LRU before the copy: a walk that finds VRAM used must find
 	 * who uses it, and wait for this BO's lock, not report it missing.
 	 */
-	bosh_vram_lru_add(vram, &bo->vram_link);
+	bosh_vram_lru_add(vram, &bo->vram_node.link);
 	bosh_bo_zap_mappings(bo);
 	list_for_each_entry(block, blocks, link) {
 		unsigned long first = gpu_buddy_block_offset(block) >> PAGE_SHIFT;
@@ -149,7 +149,7 @@ void bosh_bo_populate_vram_locked(struct bosh_bo *bo, struct list_head *blocks)
 	pgoff_t i = 0, j;
 
 	dma_resv_assert_held(bo->base.resv);
-	bosh_vram_lru_add(vram, &bo->vram_link);
+	bosh_vram_lru_add(vram, &bo->vram_node.link);
 	list_for_each_entry(block, blocks, link) {
 		unsigned long first = gpu_buddy_block_offset(block) >> PAGE_SHIFT;
 		unsigned long n = gpu_buddy_block_size(&vram->mm, block) >> PAGE_SHIFT;

@@ -30,6 +30,7 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_PAGES_BACKUPABLE] = "pages_backupable",
 	[BOSH_STAT_PAGES_PINNED] = "pages_pinned",
 	[BOSH_STAT_VRAM_PAGES_USED] = "vram_pages_used",
+	[BOSH_STAT_SVM_PAGES] = "svm_pages",
 	[BOSH_STAT_PURGED_TOTAL] = "purged_total",
 	[BOSH_STAT_BACKED_UP_TOTAL] = "backed_up_total",
 	[BOSH_STAT_RESTORED_TOTAL] = "restored_total",
@@ -54,6 +55,11 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_VRAM_FALLBACKS_TOTAL] = "vram_fallbacks_total",
 	[BOSH_STAT_VRAM_BACKOFF_US_TOTAL] = "vram_backoff_us_total",
 	[BOSH_STAT_VRAM_VALIDATE_FAILED_TOTAL] = "vram_validate_failed_total",
+	[BOSH_STAT_SVM_MIGRATED_TOTAL] = "svm_migrated_total",
+	[BOSH_STAT_SVM_EVICTED_TOTAL] = "svm_evicted_total",
+	[BOSH_STAT_SVM_FAULTED_TOTAL] = "svm_faulted_total",
+	[BOSH_STAT_SVM_FAULT_SIGBUS_TOTAL] = "svm_fault_sigbus_total",
+	[BOSH_STAT_SVM_GAVE_UP_TOTAL] = "svm_gave_up_total",
 };
 
 static int bosh_stats_show(struct seq_file *m, void *unused)
@@ -291,6 +297,7 @@ void bosh_debugfs_init(struct bosh_device *bdev)
 	debugfs_create_file("vram", 0400, dir, bdev, &bosh_vram_fops);
 	debugfs_create_file("evict_vram", 0200, dir, bdev, &bosh_evict_vram_fops);
 	bosh_vram_debugfs(&bdev->vram, dir);
+	bosh_svm_debugfs(bdev, dir);
 	bosh_faults_debugfs(&bdev->faults, dir);
 	bosh_backup_debugfs(bdev->store, dir);
 #ifdef BOSH_TEST_HOOKS

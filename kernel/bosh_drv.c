@@ -25,6 +25,7 @@
 #include "bosh_ioctl.h"
 #include "bosh_prime.h"
 #include "bosh_shrinker.h"
+#include "bosh_svm.h"
 #include "bosh_sysfs.h"
 #include "bosh_pages.h"
 
@@ -117,6 +118,7 @@ static int bosh_drm_open(struct drm_device *drm, struct drm_file *file)
 
 static void bosh_drm_postclose(struct drm_device *drm, struct drm_file *file)
 {
+	bosh_svm_client_close(file);
 	bosh_client_close(file);
 }
 
@@ -217,11 +219,16 @@ static int bosh_probe(struct platform_device *pdev)
 	ret = drmm_add_action_or_reset(&bdev->drm, bosh_device_fini, NULL);
 	if (ret)
 		return ret;
+	ret = bosh_svm_init(bdev);
+	if (ret)
+		return ret;
 	bosh_nth_hold();
 	ret = drm_dev_register(&bdev->drm, 0);
 	bosh_nth_release();
-	if (ret)
+	if (ret) {
+		bosh_svm_fini(bdev);
 		return ret;
+	}
 	bosh_debugfs_init(bdev);
 	return 0;
 }
@@ -237,6 +244,8 @@ static void bosh_remove(struct platform_device *pdev)
 
 	bosh_debugfs_fini(bdev);
 	drm_dev_unplug(&bdev->drm);
+	/* No SVM ioctl runs now: the pages in VRAM go back to their processes. */
+	bosh_svm_fini(bdev);
 }
 
 static struct platform_driver bosh_platform_driver = {

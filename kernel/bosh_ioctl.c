@@ -18,6 +18,7 @@
 #include "bosh_place.h"
 #include "bosh_ioctl.h"
 #include "bosh_prime.h"
+#include "bosh_svm.h"
 
 static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 				struct drm_file *file)
@@ -370,6 +371,31 @@ BOSH_IOCTL_ENTERED(bosh_ioctl_bo_madvise)
 BOSH_IOCTL_ENTERED(bosh_ioctl_bo_busy)
 BOSH_IOCTL_ENTERED(bosh_ioctl_bo_info)
 
+/* SVM's ioctls enter the device per step, around no user copy. */
+static int bosh_ioctl_svm_bind(struct drm_device *drm, void *data,
+			       struct drm_file *file)
+{
+	return bosh_svm_client_bind(file, data);
+}
+
+static int bosh_ioctl_svm_migrate(struct drm_device *drm, void *data,
+				  struct drm_file *file)
+{
+	return bosh_svm_client_migrate(file, data);
+}
+
+static int bosh_ioctl_svm_rw(struct drm_device *drm, void *data,
+			     struct drm_file *file)
+{
+	return bosh_svm_client_rw(file, data);
+}
+
+static int bosh_ioctl_svm_info(struct drm_device *drm, void *data,
+			       struct drm_file *file)
+{
+	return bosh_svm_client_info(file, data);
+}
+
 const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS] = {
 	DRM_IOCTL_DEF_DRV(BOSH_BO_CREATE, bosh_ioctl_bo_create_entered, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_MMAP_OFFSET, bosh_ioctl_bo_mmap_offset_entered,
@@ -380,4 +406,8 @@ const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS] = {
 	DRM_IOCTL_DEF_DRV(BOSH_BO_PIN, bosh_ioctl_bo_pin, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_BUSY, bosh_ioctl_bo_busy_entered, DRM_RENDER_ALLOW),
 	DRM_IOCTL_DEF_DRV(BOSH_BO_INFO, bosh_ioctl_bo_info_entered, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_SVM_BIND, bosh_ioctl_svm_bind, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_SVM_MIGRATE, bosh_ioctl_svm_migrate, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_SVM_RW, bosh_ioctl_svm_rw, DRM_RENDER_ALLOW),
+	DRM_IOCTL_DEF_DRV(BOSH_SVM_INFO, bosh_ioctl_svm_info, DRM_RENDER_ALLOW),
 };

@@ -6,7 +6,7 @@
 #include <drm/drm_ioctl.h>
 #include "bosh_types.h"
 
-#define BOSH_NUM_IOCTLS	8
+#define BOSH_NUM_IOCTLS	12
 extern const struct drm_ioctl_desc bosh_ioctls[BOSH_NUM_IOCTLS];
 
 #endif /* _BOSH_IOCTL_H_ */

@@ -45,7 +45,7 @@
 /**
  * struct bosh_place_walk - one validation transaction
  * @exec: the transaction: the BO and the victims it locked waiting
- * @bo: the BO being validated
+ * @bo: the BO being validated, or NULL for SVM's pages
  * @held: victims trylocked with @exec's ticket, each referenced, not in
  *	@exec's list: released before every retry and at the end
  * @seq: marks victims this attempt gave up on (&bosh_bo.place_seq)
@@ -55,6 +55,9 @@
  * @backoff_ns: local_clock() when the last one was seen, until the
  *	retry holds the BO again: the time a backoff costs
  * @bounded: give up (-EAGAIN) when others keep taking the space
+ * @bdev: the device
+ * @npages: SVM's validation (@bo NULL): the pages wanted
+ * @blocks: SVM's validation: receives them, one block each
  */
 struct bosh_place_walk {
 	struct drm_exec exec;
@@ -66,6 +69,9 @@ struct bosh_place_walk {
 	unsigned int backoffs;
 	u64 backoff_ns;
 	bool bounded;
+	struct bosh_device *bdev;
+	unsigned long npages;
+	struct list_head *blocks;
 };
 
 /* How a victim is taken, in the walk's order. */
@@ -105,7 +111,7 @@ static void bosh_place_release_held(struct bosh_place_walk *w)
 static bool bosh_place_backoff_injected(struct bosh_place_walk *w,
 					struct bosh_bo *v)
 {
-	if (!should_fail(&w->bo->bdev->vram.fail_backoff, 1))
+	if (!should_fail(&w->bdev->vram.fail_backoff, 1))
 		return false;
 	drm_gem_object_get(&v->base);
 	w->exec.contended = &v->base;
@@ -117,19 +123,29 @@ static bool bosh_place_backoff_injected(struct bosh_place_walk *w,
 
 /*
  * The next victim in @mode, locked by the transaction, or NULL with *@err
- * 0 (none) or set (-EDEADLK: back off; a signal).
+ * 0 (none) or set (-EDEADLK: back off; a signal). An SVM chunk comes
+ * first when it is older than every BO the mode can take: *@chunk, taken.
  */
 static struct bosh_bo *bosh_place_pick(struct bosh_place_walk *w,
-				       enum bosh_pick mode, int *err)
+				       enum bosh_pick mode,
+				       struct bosh_svm_chunk **chunk, int *err)
 {
-	struct bosh_vram *vram = &w->bo->bdev->vram;
+	struct bosh_vram *vram = &w->bdev->vram;
 	struct ww_acquire_ctx *ticket = &w->exec.ticket;
 	struct bosh_bo *v, *found = NULL;
 	bool ours = false, trylocked = false;
+	struct bosh_vram_node *node;
 
 	*err = 0;
 	spin_lock(&vram->lru_lock);
-	list_for_each_entry(v, &vram->lru, vram_link) {
+	list_for_each_entry(node, &vram->lru, link) {
+		if (node->kind == BOSH_VRAM_SVM) {
+			*chunk = bosh_svm_chunk_take(node, w->seq);
+			if (*chunk)
+				break;
+			continue;
+		}
+		v = container_of(node, struct bosh_bo, vram_node);
 		if (!bosh_place_candidate(w, v, mode))
 			continue;
 		ours = dma_resv_locking_ctx(v->base.resv) == ticket;
@@ -181,15 +197,23 @@ static struct bosh_bo *bosh_place_pick(struct bosh_place_walk *w,
  */
 static int bosh_place_evict_one(struct bosh_place_walk *w)
 {
+	struct bosh_svm_chunk *chunk = NULL;
 	struct bosh_bo *v = NULL;
 	enum bosh_pick mode;
 	long wait;
 	int ret = 0;
 
-	for (mode = 0; mode < BOSH_PICK_NR && !v; mode++) {
-		v = bosh_place_pick(w, mode, &ret);
+	for (mode = 0; mode < BOSH_PICK_NR && !v && !chunk; mode++) {
+		v = bosh_place_pick(w, mode, &chunk, &ret);
 		if (ret)
 			return ret;
+	}
+	if (chunk) {
+		/* Pages it could not move are given up on: pinned, not failed. */
+		if (bosh_svm_chunk_evict(chunk, false, &w->moved))
+			w->failed++;
+		bosh_svm_chunk_give(chunk, w->seq);
+		return 0;
 	}
 	if (!v)
 		return -ENOSPC;
@@ -211,6 +235,30 @@ static int bosh_place_evict_one(struct bosh_place_walk *w)
 	}
 	w->moved += v->npages;
 	return 0;
+}
+
+/*
+ * Every victim moved out or could not be: ENOMEM when moves failed and
+ * the pins alone would leave room, ENOSPC when they would not, or when
+ * pages an eviction gave up on (pinned too) would not.
+ */
+static int bosh_place_verdict(struct bosh_place_walk *w, unsigned long npages)
+{
+	struct bosh_vram *vram = &w->bdev->vram;
+
+	if (npages > vram->npages - atomic_long_read(&vram->user_pinned))
+		return -ENOSPC;
+	if (w->failed)
+		return -ENOMEM;
+	if (npages > vram->npages - bosh_vram_pinned(vram))
+		return -ENOSPC;
+	/*
+	 * It fits, nothing failed, and yet no victim is left: VRAM is held
+	 * by BOs or SVM pages not on the LRU, other validations' or ones
+	 * being freed. The fallback decides, with no other validation
+	 * running, and waits for the frees.
+	 */
+	return -EAGAIN;
 }
 
 /* One attempt of the transaction, inside drm_exec's retry loop. */
@@ -266,33 +314,50 @@ static int bosh_place_attempt(struct bosh_place_walk *w)
 		if (ret)
 			return ret;
 	}
-	/*
-	 * Every victim moved out or could not be: ENOMEM when moves failed
-	 * and the pins alone would leave room, ENOSPC when they would not.
-	 */
-	if (bo->npages > vram->npages - atomic_long_read(&vram->user_pinned))
-		return -ENOSPC;
-	if (w->failed)
-		return -ENOMEM;
-	/*
-	 * It fits, nothing failed, and yet no victim is left: VRAM is held
-	 * by BOs not on the LRU, other validations' or BOs being freed. The
-	 * fallback decides, with no other validation running, and waits for
-	 * the frees.
-	 */
-	return -EAGAIN;
+	return bosh_place_verdict(w, bo->npages);
 }
 
-static int bosh_place_transaction(struct bosh_bo *bo, bool bounded)
+/* One attempt of SVM's transaction: @w->npages pages, one block each. */
+static int bosh_place_attempt_svm(struct bosh_place_walk *w)
 {
-	struct bosh_device *bdev = bo->bdev;
-	struct bosh_place_walk w = { .bo = bo, .bounded = bounded };
+	struct bosh_vram *vram = &w->bdev->vram;
+	int ret;
+
+	w->seq = atomic64_inc_return(&w->bdev->place_seq);
+	if (w->backoff_ns) {
+		bosh_stat_add(w->bdev, BOSH_STAT_VRAM_BACKOFF_US_TOTAL,
+			      div_u64(local_clock() - w->backoff_ns, NSEC_PER_USEC));
+		w->backoff_ns = 0;
+	}
+	for (;;) {
+		ret = bosh_vram_alloc_pages(vram, w->npages, w->blocks);
+		if (ret != -ENOSPC)
+			return ret;
+		if (w->bounded && w->moved > vram->npages)
+			return -EAGAIN;
+		ret = bosh_place_evict_one(w);
+		if (ret == -ENOSPC)
+			break;
+		if (ret)
+			return ret;
+	}
+	return bosh_place_verdict(w, w->npages);
+}
+
+static int bosh_place_transaction(struct bosh_device *bdev, struct bosh_bo *bo,
+				  unsigned long npages, struct list_head *blocks,
+				  bool bounded)
+{
+	struct bosh_place_walk w = {
+		.bo = bo, .bounded = bounded, .bdev = bdev,
+		.npages = npages, .blocks = blocks,
+	};
 	int ret = 0;
 
 	INIT_LIST_HEAD(&w.held);
 	drm_exec_init(&w.exec, DRM_EXEC_INTERRUPTIBLE_WAIT, 0);
 	drm_exec_until_all_locked(&w.exec) {
-		ret = bosh_place_attempt(&w);
+		ret = bo ? bosh_place_attempt(&w) : bosh_place_attempt_svm(&w);
 		bosh_place_release_held(&w);
 		if (drm_exec_is_contended(&w.exec)) {
 			bosh_stat_add(bdev, BOSH_STAT_VRAM_BACKOFFS_TOTAL, 1);
@@ -325,10 +390,14 @@ static int bosh_place_wait_users(struct bosh_bo *bo)
  */
 #define BOSH_PLACE_FREE_WAITS	1000
 
-/* Into VRAM: the bounded walk, then, if it lost, the fallback's. */
-static int bosh_place_vram(struct bosh_bo *bo)
+/*
+ * Into VRAM: the bounded walk, then, if it lost, the fallback's. For @bo,
+ * or for SVM's @npages pages into @blocks when @bo is NULL.
+ */
+static int bosh_place_run(struct bosh_device *bdev, struct bosh_bo *bo,
+			  unsigned long npages, struct list_head *blocks)
 {
-	struct bosh_vram *vram = &bo->bdev->vram;
+	struct bosh_vram *vram = &bdev->vram;
 	unsigned int waits = 0;
 	bool exclusive = false;
 	int ret;
@@ -337,13 +406,13 @@ static int bosh_place_vram(struct bosh_bo *bo)
 		if (exclusive) {
 			if (down_write_killable(&vram->validate_sem))
 				return -EINTR;
-			ret = bosh_place_transaction(bo, false);
+			ret = bosh_place_transaction(bdev, bo, npages, blocks, false);
 			up_write(&vram->validate_sem);
 		} else {
 			if (down_read_interruptible(&vram->validate_sem))
 				return -ERESTARTSYS;
 			ret = should_fail(&vram->fail_fallback, 1) ? -EAGAIN :
-			      bosh_place_transaction(bo, true);
+			      bosh_place_transaction(bdev, bo, npages, blocks, true);
 			up_read(&vram->validate_sem);
 		}
 		if (ret == -BOSH_PLACE_USERS) {
@@ -363,7 +432,7 @@ static int bosh_place_vram(struct bosh_bo *bo)
 			usleep_range(1000, 2000);
 			continue;
 		}
-		bosh_stat_add(bo->bdev, BOSH_STAT_VRAM_FALLBACKS_TOTAL, 1);
+		bosh_stat_add(bdev, BOSH_STAT_VRAM_FALLBACKS_TOTAL, 1);
 		exclusive = true;
 	}
 }
@@ -431,7 +500,7 @@ int bosh_place_validate(struct bosh_bo *bo, u32 placement)
 		else
 			ret = bosh_bo_validate(bo);
 		if (!ret)
-			ret = bosh_place_vram(bo);
+			ret = bosh_place_run(bdev, bo, bo->npages, NULL);
 		if (ret == -ENOSPC || ret == -ENOMEM)
 			bosh_stat_add(bdev, BOSH_STAT_VRAM_VALIDATE_FAILED_TOTAL, 1);
 		if (!(placement & BOSH_PLACE_SYSTEM) ||
@@ -440,6 +509,32 @@ int bosh_place_validate(struct bosh_bo *bo, u32 placement)
 	}
 	ret = bosh_place_system(bo);
 	return ret ? ret : bosh_bo_validate(bo);
+}
+
+/**
+ * bosh_place_svm() - VRAM for SVM pages, evicting as BO_VALIDATE does
+ * @bdev: the device
+ * @npages: pages wanted
+ * @blocks: empty list that receives @npages blocks of one page
+ *
+ * The same transaction and the same guarantee as a BO's validation:
+ * victims, BOs and SVM chunks, in LRU order.
+ *
+ * Return: 0, -ENOSPC (VRAM minus pinned VRAM cannot hold @npages),
+ * -ENOMEM, -ERESTARTSYS or -EINTR.
+ */
+int bosh_place_svm(struct bosh_device *bdev, unsigned long npages,
+		   struct list_head *blocks)
+{
+	struct bosh_vram *vram = &bdev->vram;
+	int ret;
+
+	if (npages > vram->npages - bosh_vram_pinned(vram))
+		return -ENOSPC;
+	ret = bosh_place_run(bdev, NULL, npages, blocks);
+	if (ret == -ENOSPC || ret == -ENOMEM)
+		bosh_stat_add(bdev, BOSH_STAT_VRAM_VALIDATE_FAILED_TOTAL, 1);
+	return ret;
 }
 
 /**
@@ -468,8 +563,8 @@ int bosh_place_first_use(struct bosh_bo *bo)
  * bosh_place_evict_all() - debugfs evict_vram: every unpinned BO out
  * @bdev: the device
  *
- * One BO at a time, each waited for until idle. A BO that cannot move
- * stays in VRAM and the walk goes on.
+ * One BO at a time, each waited for until idle, then the SVM pages. A BO
+ * or page that cannot move stays in VRAM and the walk goes on.
  *
  * Return: 0, -ENOMEM (some BO stayed) or -ERESTARTSYS.
  */
@@ -480,11 +575,17 @@ long bosh_place_evict_all(struct bosh_device *bdev)
 	bool failed = false;
 
 	for (;;) {
-		struct bosh_bo *v = NULL, *c;
+		struct bosh_vram_node *node;
+		struct bosh_bo *v = NULL;
 		long ret;
 
 		spin_lock(&vram->lru_lock);
-		list_for_each_entry(c, &vram->lru, vram_link) {
+		list_for_each_entry(node, &vram->lru, link) {
+			struct bosh_bo *c;
+
+			if (node->kind != BOSH_VRAM_BO)
+				continue;
+			c = container_of(node, struct bosh_bo, vram_node);
 			/* Each BO once: pinned ones are skipped under their lock. */
 			if (READ_ONCE(c->place_seq) != seq &&
 			    kref_get_unless_zero(&c->base.refcount)) {
@@ -513,6 +614,8 @@ long bosh_place_evict_all(struct bosh_device *bdev)
 		if (ret)
 			return -ERESTARTSYS;
 	}
+	if (bosh_svm_evict_all(bdev))
+		failed = true;
 	return failed ? -ENOMEM : 0;
 }
 
@@ -524,14 +627,21 @@ long bosh_place_evict_all(struct bosh_device *bdev)
 void bosh_place_show(struct bosh_device *bdev, struct seq_file *m)
 {
 	struct bosh_vram *vram = &bdev->vram;
-	struct bosh_bo *bo;
+	struct bosh_vram_node *node;
 
 	bosh_vram_show(vram, m);
 	seq_puts(m, "lru: id pages pinned stuck busy\n");
 	spin_lock(&vram->lru_lock);
-	list_for_each_entry(bo, &vram->lru, vram_link)
+	list_for_each_entry(node, &vram->lru, link) {
+		struct bosh_bo *bo;
+
+		if (node->kind != BOSH_VRAM_BO)
+			continue;
+		bo = container_of(node, struct bosh_bo, vram_node);
 		seq_printf(m, "%u %lu %u %d %d\n", bo->id, bo->npages,
 			   READ_ONCE(bo->pin_count), READ_ONCE(bo->vram_stuck),
 			   !bosh_bo_is_idle(bo));
+	}
 	spin_unlock(&vram->lru_lock);
+	bosh_svm_show(bdev, m);
 }

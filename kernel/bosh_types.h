@@ -28,6 +28,7 @@
 #include "bosh_fault.h"
 #include "bosh_group.h"
 #include "bosh_lru.h"
+#include "bosh_svm.h"
 #include "bosh_vram.h"
 
 /* Upper bound of the MiB knobs: 1 TiB. */
@@ -62,6 +63,7 @@ enum bosh_stat {
 	BOSH_STAT_PAGES_BACKUPABLE,
 	BOSH_STAT_PAGES_PINNED,
 	BOSH_STAT_VRAM_PAGES_USED,
+	BOSH_STAT_SVM_PAGES,
 	BOSH_STAT_PURGED_TOTAL,
 	BOSH_STAT_BACKED_UP_TOTAL,
 	BOSH_STAT_RESTORED_TOTAL,
@@ -86,6 +88,11 @@ enum bosh_stat {
 	BOSH_STAT_VRAM_FALLBACKS_TOTAL,
 	BOSH_STAT_VRAM_BACKOFF_US_TOTAL,
 	BOSH_STAT_VRAM_VALIDATE_FAILED_TOTAL,
+	BOSH_STAT_SVM_MIGRATED_TOTAL,
+	BOSH_STAT_SVM_EVICTED_TOTAL,
+	BOSH_STAT_SVM_FAULTED_TOTAL,
+	BOSH_STAT_SVM_FAULT_SIGBUS_TOTAL,
+	BOSH_STAT_SVM_GAVE_UP_TOTAL,
 	BOSH_STAT_COUNT
 };
 
@@ -111,6 +118,8 @@ enum bosh_stat {
  * @max_pinned_mb: sysfs knob
  * @max_vram_pinned_mb: sysfs knob
  * @vram: the VRAM tier, empty unless the vram_mb parameter asks for one
+ * @svm: device-private pages over @vram, where SVM is built and the
+ *	device has VRAM, until unplug; else NULL
  * @place_seq: number of the last VRAM validation or evict_vram walk
  * @last_shrink_freed: pages freed by the last debugfs shrink
  * @next_bo_id: last BO id handed out
@@ -140,6 +149,7 @@ struct bosh_device {
 	unsigned int max_pinned_mb;
 	unsigned int max_vram_pinned_mb;
 	struct bosh_vram vram;
+	struct bosh_svm *svm;
 	atomic64_t place_seq;
 	unsigned long last_shrink_freed;
 	atomic_t next_bo_id;
@@ -182,7 +192,7 @@ struct bosh_device {
  * @vram_stuck: an eviction could not move the BO out of VRAM: its pages
  *	count as pinned VRAM until it moves or goes
  * @vram_blocks: the buddy blocks of its VRAM
- * @vram_link: entry in the device's VRAM LRU while @in_vram
+ * @vram_node: entry in the device's VRAM LRU while @in_vram
  * @place_seq: the last VRAM walk that gave up on the BO, under its resv
  * @evict_link: entry in a VRAM walk's list of victims it trylocked
  */
@@ -209,7 +219,7 @@ struct bosh_bo {
 	bool in_vram;
 	bool vram_stuck;
 	struct list_head vram_blocks;
-	struct list_head vram_link;
+	struct bosh_vram_node vram_node;
 	u64 place_seq;
 	struct list_head evict_link;
 };
@@ -298,10 +308,12 @@ enum bosh_scan_caller {
  * struct bosh_client - the state of one open file
  * @ref: the file's reference, plus one per fence counted in @busy_fences
  * @busy_fences: BO_BUSY fences the file attached that have not signalled
+ * @svm: the file's SVM bindings, from its first SVM_BIND to its close
  */
 struct bosh_client {
 	struct kref ref;
 	atomic_t busy_fences;
+	struct bosh_svm_client *svm;
 };
 
 #endif /* _BOSH_TYPES_H_ */

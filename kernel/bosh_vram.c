@@ -151,6 +151,42 @@ int bosh_vram_alloc(struct bosh_vram *vram, unsigned long npages,
 }
 
 /**
+ * bosh_vram_alloc_pages() - allocate pages of VRAM one block each
+ * @vram: the VRAM
+ * @npages: pages wanted
+ * @blocks: empty list that receives @npages blocks of one page
+ *
+ * For SVM, whose pages come back one at a time (each device page's
+ * page_free), each to be reused at once.
+ *
+ * Return: 0, -ENOSPC (not enough free VRAM) or -ENOMEM (the allocator's
+ * own memory, or the fail_vram_alloc point).
+ */
+int bosh_vram_alloc_pages(struct bosh_vram *vram, unsigned long npages,
+			  struct list_head *blocks)
+{
+	unsigned long i;
+	int ret = 0;
+
+	if (should_fail(&vram->fail_alloc, npages << PAGE_SHIFT))
+		return -ENOMEM;
+	mutex_lock(&vram->mm_lock);
+	bosh_vram_drain_locked(vram);
+	if (vram->mm.avail < (u64)npages << PAGE_SHIFT)
+		ret = -ENOSPC;
+	for (i = 0; !ret && i < npages; i++)
+		ret = gpu_buddy_alloc_blocks(&vram->mm, 0, vram->mm.size, PAGE_SIZE,
+					     PAGE_SIZE, blocks, 0);
+	if (ret)
+		gpu_buddy_free_list(&vram->mm, blocks, 0);
+	mutex_unlock(&vram->mm_lock);
+	if (ret)
+		return ret == -ENOSPC ? -ENOSPC : -ENOMEM;
+	atomic_long_add(npages, &vram->used);
+	return 0;
+}
+
+/**
  * bosh_vram_free() - free what bosh_vram_alloc() gave
  * @vram: the VRAM
  * @blocks: the blocks; the list is left empty
@@ -167,6 +203,21 @@ void bosh_vram_free(struct bosh_vram *vram, struct list_head *blocks,
 	spin_lock(&vram->free_lock);
 	list_splice_tail_init(blocks, &vram->freed);
 	vram->freed_pages += npages;
+	spin_unlock(&vram->free_lock);
+}
+
+/**
+ * bosh_vram_free_block() - free one block of bosh_vram_alloc_pages()
+ * @vram: the VRAM
+ * @block: the block, of one page, on no list
+ *
+ * As bosh_vram_free(), from any context that may take a spinlock.
+ */
+void bosh_vram_free_block(struct bosh_vram *vram, struct gpu_buddy_block *block)
+{
+	spin_lock(&vram->free_lock);
+	list_add_tail(&block->link, &vram->freed);
+	vram->freed_pages++;
 	spin_unlock(&vram->free_lock);
 }
 

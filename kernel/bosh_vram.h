@@ -20,6 +20,22 @@
 
 struct seq_file;
 
+/* What an entry of the VRAM LRU is: BOs and SVM chunks share it. */
+enum bosh_vram_kind {
+	BOSH_VRAM_BO,
+	BOSH_VRAM_SVM,
+};
+
+/**
+ * struct bosh_vram_node - an entry of the VRAM LRU
+ * @link: in &bosh_vram.lru, under its lock; empty when off the LRU
+ * @kind: whose entry it is
+ */
+struct bosh_vram_node {
+	struct list_head link;
+	enum bosh_vram_kind kind;
+};
+
 /**
  * struct bosh_vram - a device's VRAM
  * @mm: the buddy allocator over [0, @npages << PAGE_SHIFT)
@@ -32,7 +48,7 @@ struct seq_file;
  * @nr_chunks: entries of @chunks
  * @npages: capacity in pages, 0 without VRAM
  * @lru_lock: protects @lru
- * @lru: the BOs in VRAM, least recently used first
+ * @lru: the BOs and SVM chunks in VRAM, least recently used first
  * @used: pages allocated
  * @user_pinned: pages of BOs pinned in VRAM, bounded by
  *	``max_vram_pinned_mb``
@@ -75,8 +91,11 @@ int bosh_vram_init(struct bosh_vram *vram, unsigned int mb);
 void bosh_vram_fini(struct bosh_vram *vram);
 int bosh_vram_alloc(struct bosh_vram *vram, unsigned long npages,
 		    struct list_head *blocks);
+int bosh_vram_alloc_pages(struct bosh_vram *vram, unsigned long npages,
+			  struct list_head *blocks);
 void bosh_vram_free(struct bosh_vram *vram, struct list_head *blocks,
 		    unsigned long npages);
+void bosh_vram_free_block(struct bosh_vram *vram, struct gpu_buddy_block *block);
 long bosh_vram_pinned(struct bosh_vram *vram);
 void bosh_vram_lru_add(struct bosh_vram *vram, struct list_head *link);
 void bosh_vram_lru_del(struct bosh_vram *vram, struct list_head *link);
@@ -90,6 +109,12 @@ static inline struct page *bosh_vram_page(struct bosh_vram *vram,
 {
 	return vram->chunks[i >> BOSH_VRAM_CHUNK_ORDER] +
 	       (i & (BOSH_VRAM_CHUNK_PAGES - 1));
+}
+
+/* The carve-out page index of a block's first page. */
+static inline unsigned long bosh_vram_block_index(struct gpu_buddy_block *block)
+{
+	return gpu_buddy_block_offset(block) >> PAGE_SHIFT;
 }
 
 /* Does this device have VRAM at all? */

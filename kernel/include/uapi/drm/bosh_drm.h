@@ -44,6 +44,10 @@ extern "C" {
 #define DRM_BOSH_BO_PIN			0x05
 #define DRM_BOSH_BO_BUSY		0x06
 #define DRM_BOSH_BO_INFO		0x07
+#define DRM_BOSH_SVM_BIND		0x08
+#define DRM_BOSH_SVM_MIGRATE		0x09
+#define DRM_BOSH_SVM_RW			0x0a
+#define DRM_BOSH_SVM_INFO		0x0b
 
 /**
  * BOSH_BO_MAX_SIZE - largest BO, in bytes (512 GiB), whatever the caps
@@ -281,6 +285,117 @@ struct drm_bosh_bo_info {
 	__u64 vram_pages;
 };
 
+/*
+ * SVM: the device works on the caller's own address space. A range is
+ * bound to the file, then (parts of) it migrate into VRAM as
+ * device-private pages, which share VRAM, its LRU and its eviction with
+ * BOs. A CPU access to a page in VRAM migrates it back (or raises
+ * SIGBUS, never the OOM killer). Only private anonymous memory
+ * migrates; other mappings stay in system memory and are still read
+ * and written by SVM_RW. Kernels without CONFIG_DEVICE_PRIVATE, and
+ * devices without VRAM, fail every SVM ioctl with EOPNOTSUPP. The SVM
+ * ioctls act on the address space of the process that made the file's
+ * first binding; any other fails with EPERM.
+ */
+
+/** Unbind the range instead: the same @addr and @size as its binding. */
+#define BOSH_SVM_UNBIND		0x1
+
+/** Bound ranges per file. */
+#define BOSH_SVM_MAX_RANGES	256
+
+/**
+ * struct drm_bosh_svm_bind - bind or unbind a range of the address space
+ *
+ * A binding stays until it is unbound or the file is closed, whatever
+ * happens to the mappings under it (munmap, mremap, a new mmap): it is
+ * a window of addresses. Unbinding moves no page. Errors: EINVAL (bad
+ * @flags, @pad, alignment, size 0, a range past the user address space),
+ * EEXIST (overlaps a bound range), ENOENT (unbinding a range not bound
+ * exactly so), ENOSPC (%BOSH_SVM_MAX_RANGES bound), EPERM, ENOMEM,
+ * EOPNOTSUPP.
+ */
+struct drm_bosh_svm_bind {
+	/** @addr: start, page-aligned. */
+	__u64 addr;
+	/** @size: bytes, page-aligned, not 0. */
+	__u64 size;
+	/** @flags: 0 or %BOSH_SVM_UNBIND. */
+	__u32 flags;
+	/** @pad: must be zero. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_bosh_svm_migrate - move pages of a bound range
+ *
+ * Into VRAM (evicting BOs and other SVM pages, least recently used first,
+ * as BO_VALIDATE does) or back to system memory. Pages that cannot move
+ * (not private anonymous memory, pinned, or in use by another migration)
+ * stay where they are: @migrated counts the pages that moved. A page not
+ * yet touched is allocated zeroed in VRAM. Errors: EINVAL (bad
+ * @placement, @pad, alignment, size 0), ENOENT (not inside one bound
+ * range), EFAULT (a part of the range is not mapped), ENOSPC (VRAM minus
+ * pinned VRAM cannot hold a step of at most 2 MiB), ENOMEM, EINTR
+ * (pages moved so far stay moved), EPERM, EOPNOTSUPP.
+ */
+struct drm_bosh_svm_migrate {
+	/** @addr: start, page-aligned. */
+	__u64 addr;
+	/** @size: bytes, page-aligned, not 0. */
+	__u64 size;
+	/** @placement: %BOSH_PLACE_VRAM or %BOSH_PLACE_SYSTEM. */
+	__u32 placement;
+	/** @pad: must be zero. */
+	__u32 pad;
+	/** @migrated: out, pages moved. */
+	__u64 migrated;
+};
+
+/**
+ * struct drm_bosh_svm_rw - the device reads or writes a bound range
+ *
+ * Through the device's view: pages in VRAM are accessed where they are,
+ * pages in system memory are faulted in (and written ones made dirty) as
+ * a device access would, never migrated. Errors: EINVAL (bad @op or
+ * @pad, an overflowing range), ENOENT (not inside one bound range),
+ * EFAULT (bad @data, or a part of the range not mapped or, for a write,
+ * not writable), EINTR (bytes before the page being copied were
+ * copied), EPERM, EOPNOTSUPP.
+ */
+struct drm_bosh_svm_rw {
+	/** @addr: start, any byte. */
+	__u64 addr;
+	/** @size: bytes; 0 does nothing. */
+	__u64 size;
+	/** @data: user buffer of @size bytes. */
+	__u64 data;
+	/** @op: %BOSH_RW_READ or %BOSH_RW_WRITE. */
+	__u32 op;
+	/** @pad: must be zero. */
+	__u32 pad;
+};
+
+/**
+ * struct drm_bosh_svm_info - where the pages of a bound range are
+ *
+ * A snapshot: nothing is faulted in or moved. Errors: EINVAL (@pad,
+ * alignment, size 0), ENOENT (not inside one bound range), EFAULT (a part
+ * of the range is not mapped), EINTR, EPERM, EOPNOTSUPP.
+ */
+struct drm_bosh_svm_info {
+	/** @addr: start, page-aligned. */
+	__u64 addr;
+	/** @size: bytes, page-aligned, not 0. */
+	__u64 size;
+	/** @vram_pages: out, pages in this device's VRAM. */
+	__u64 vram_pages;
+	/** @system_pages: out, pages present in system memory. */
+	__u64 system_pages;
+	/** @pad: must be zero. */
+	__u64 pad;
+};
+
 #define DRM_IOCTL_BOSH_BO_CREATE \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_BO_CREATE, struct drm_bosh_bo_create)
 #define DRM_IOCTL_BOSH_BO_MMAP_OFFSET \
@@ -297,6 +412,14 @@ struct drm_bosh_bo_info {
 	DRM_IOW(DRM_COMMAND_BASE + DRM_BOSH_BO_BUSY, struct drm_bosh_bo_busy)
 #define DRM_IOCTL_BOSH_BO_INFO \
 	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_BO_INFO, struct drm_bosh_bo_info)
+#define DRM_IOCTL_BOSH_SVM_BIND \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_BOSH_SVM_BIND, struct drm_bosh_svm_bind)
+#define DRM_IOCTL_BOSH_SVM_MIGRATE \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_SVM_MIGRATE, struct drm_bosh_svm_migrate)
+#define DRM_IOCTL_BOSH_SVM_RW \
+	DRM_IOW(DRM_COMMAND_BASE + DRM_BOSH_SVM_RW, struct drm_bosh_svm_rw)
+#define DRM_IOCTL_BOSH_SVM_INFO \
+	DRM_IOWR(DRM_COMMAND_BASE + DRM_BOSH_SVM_INFO, struct drm_bosh_svm_info)
 
 #if defined(__cplusplus)
 }
