@@ -1,15 +1,16 @@
 # The lifecycle checks at the end of a guest run; sourced, not run, by
-# scripts/run-selftests and scripts/fuzz-guest. bosh_lifecycle_checks
-# calls the caller's ok and notok and adds to its pass, fail and skip:
+# scripts/run-selftests and scripts/fuzz-guest (bosh_kmemleak_check by
+# scripts/run-hmm-tests too). bosh_lifecycle_checks calls the caller's
+# ok and notok and adds to its pass, fail and skip:
 #   1. every gauge of every device is 0, and so is pages_held (pages the
 #      module holds from the page allocator);
 #   2. the module unloads;
-#   3. a kmemleak scan finds nothing.
+#   3. a kmemleak scan finds nothing (bosh_kmemleak_check).
 # It runs under set -e as well as without it.
 # shellcheck shell=bash
 
 bosh_lifecycle_checks() {
-	local dir nonzero="" held i scanned leaks
+	local dir nonzero="" held i
 
 	echo "# lifecycle: gauges before unload"
 	for dir in /sys/kernel/debug/bosh/bosh.*; do
@@ -30,6 +31,13 @@ bosh_lifecycle_checks() {
 	done
 	if [ ! -d /sys/module/bosh ]; then pass=$((pass + 1)); ok "lifecycle: unload"
 	else fail=$((fail + 1)); notok "lifecycle: unload"; fi
+
+	bosh_kmemleak_check
+}
+
+# Check 3 on its own: scripts/run-hmm-tests runs it after test_hmm's unload.
+bosh_kmemleak_check() {
+	local scanned leaks
 
 	if [ -w /sys/kernel/debug/kmemleak ]; then
 		# A scan that could not run (kmemleak disabled itself) is not clean.
