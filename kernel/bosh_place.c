@@ -630,6 +630,7 @@ void bosh_place_show(struct bosh_device *bdev, struct seq_file *m)
 	struct bosh_vram_node *node;
 
 	bosh_vram_show(vram, m);
+	seq_printf(m, "svm_pages %ld\n", bosh_stat_read(bdev, BOSH_STAT_SVM_PAGES));
 	seq_puts(m, "lru: id pages pinned stuck busy\n");
 	spin_lock(&vram->lru_lock);
 	list_for_each_entry(node, &vram->lru, link) {

@@ -734,7 +734,6 @@ void bosh_svm_show(struct bosh_device *bdev, struct seq_file *m)
 	struct bosh_vram *vram = &bdev->vram;
 	struct bosh_vram_node *node;
 
-	seq_printf(m, "svm_pages %ld\n", bosh_stat_read(bdev, BOSH_STAT_SVM_PAGES));
 	seq_puts(m, "svm lru: chunk pages stuck\n");
 	spin_lock(&vram->lru_lock);
 	list_for_each_entry(node, &vram->lru, link) {
