@@ -16,7 +16,7 @@ bosh_lifecycle_checks() {
 	for dir in /sys/kernel/debug/bosh/bosh.*; do
 		[ -e "$dir/stats" ] || continue
 		nonzero+=$(awk -v d="${dir##*/}" \
-			'$1 ~ /^(bos|pages_.*|store_.*|vram_pages_used|vram_pages_pinned)$/ && $2 != 0 { print d ": " $0 }' "$dir/stats")
+			'$1 ~ /^(bos|pages_.*|store_.*|vram_pages_used|svm_pages|vram_pages_pinned)$/ && $2 != 0 { print d ": " $0 }' "$dir/stats")
 	done
 	held=$(cat /sys/kernel/debug/bosh/pages_held 2>/dev/null || echo missing)
 	[ "$held" = 0 ] || nonzero+=$'\n'"pages_held $held"
