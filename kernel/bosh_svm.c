@@ -24,7 +24,10 @@
  * serialises per page: a thread that loses the trylock returns and
  * refaults, and the holder retries up to BOSH_SVM_FAULT_TRIES times
  * before it gives SIGBUS (counted): never VM_FAULT_OOM, never an endless
- * refault.
+ * refault. A try that failed because an eviction holds the page lock
+ * waits for that lock and is not counted: a bound counted in tries would
+ * otherwise run out while the eviction sleeps in its allocation (the
+ * test cpu_faults_race_evictions saw SIGBUS that way).
  *
  * Memcg: in 6.12 migration moves a page's charge to its destination,
  * device page included, so SVM pages in VRAM stay charged to the
@@ -240,6 +243,7 @@ long bosh_svm_to_system(struct bosh_svm *svm, struct vm_area_struct *vma,
 static vm_fault_t bosh_svm_migrate_to_ram(struct vm_fault *vmf)
 {
 	struct page *page = vmf->page;
+	struct folio *folio = page_folio(page);
 	struct bosh_svm_slot *slot = page->zone_device_data;
 	struct bosh_svm *svm = bosh_page_svm(page);
 	unsigned long addr = vmf->address & PAGE_MASK;
@@ -250,12 +254,22 @@ static vm_fault_t bosh_svm_migrate_to_ram(struct vm_fault *vmf)
 
 	if (test_and_set_bit_lock(BOSH_SVM_SLOT_FAULTING, &slot->flags))
 		return 0;
-	for (tries = 0; tries < BOSH_SVM_FAULT_TRIES; tries++) {
+	for (tries = 0; tries < BOSH_SVM_FAULT_TRIES;) {
 		moved = bosh_svm_vma_to_system(svm, vmf->vma, addr, addr + PAGE_SIZE,
 					       page, pfns);
 		/* Moved, failed, or no longer mapped: the refault decides. */
-		if (moved || !folio_mapped(page_folio(page)))
+		if (moved || !folio_mapped(folio))
 			break;
+		/*
+		 * An eviction holds the page (it trylocks, so this cannot
+		 * wait for us): its move ends one way or the other, and
+		 * costs no try.
+		 */
+		if (folio_test_locked(folio)) {
+			folio_wait_locked(folio);
+			continue;
+		}
+		tries++;
 		cond_resched();
 	}
 	if (moved > 0) {
