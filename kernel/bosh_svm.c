@@ -589,7 +589,7 @@ int bosh_svm_chunk_evict(struct bosh_svm_chunk *c, bool force,
 			break;
 		}
 		if (force)
-			msleep(1);
+			usleep_range(1000, 2000);
 		else
 			cond_resched();
 	}
