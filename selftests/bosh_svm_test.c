@@ -31,7 +31,11 @@
 
 #define DRIVER_DIR	"/sys/bus/platform/drivers/bosh"
 
-/* Does the running kernel have what bosh's SVM needs? */
+/*
+ * Does the running kernel have what bosh's SVM needs? Read from the
+ * kernel, not from bosh: make_device_exclusive_range() is built only with
+ * CONFIG_DEVICE_PRIVATE, hmm_range_fault() only with CONFIG_HMM_MIRROR.
+ */
 static bool kernel_has_svm(void)
 {
 	static int has = -1;
@@ -44,12 +48,14 @@ static bool kernel_has_svm(void)
 	f = fopen("/proc/kallsyms", "r");
 	if (!f)
 		return false;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, " migrate_device_range\n")) {
-			has = 1;
-			break;
-		}
+	while (fgets(line, sizeof(line), f) && has != 3) {
+		if (strstr(line, " make_device_exclusive_range\n"))
+			has |= 1;
+		if (strstr(line, " hmm_range_fault\n"))
+			has |= 2;
+	}
 	fclose(f);
+	has = has == 3;
 	return has;
 }
 
