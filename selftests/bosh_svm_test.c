@@ -842,6 +842,22 @@ TEST(unplug_with_svm_pages_in_vram)
 	EXPECT_EQ(0, bosh_stat(1, "svm_pages"));
 	EXPECT_EQ(0, bosh_stat(1, "vram_pages_used"));
 	EXPECT_EQ(total, vram_debugfs_value(1, "buddy_avail_pages"));
+
+	/*
+	 * The file closed first, the pages still in VRAM: what module
+	 * unload does to each device (bosh_remove()) brings them back too.
+	 */
+	fd = bosh_open(1);
+	ASSERT_LE(0, fd);
+	bosh_pattern_fill(p, n, seed, k, 2);
+	ASSERT_EQ(0, svm_bind(fd, p, n * BOSH_PAGE, 0));
+	ASSERT_EQ((long)n, svm_migrate(fd, p, n * BOSH_PAGE, BOSH_PLACE_VRAM));
+	close(fd);
+	EXPECT_EQ((long)n, bosh_stat(1, "svm_pages"));
+	EXPECT_EQ(0, bosh_write_file(DRIVER_DIR "/unbind", "bosh.1"));
+	EXPECT_EQ(0, bosh_pattern_check(p, n, seed, k, 2));
+	ASSERT_EQ(0, bosh_write_file(DRIVER_DIR "/bind", "bosh.1"));
+	EXPECT_EQ(0, bosh_stat(1, "svm_pages"));
 	munmap(p, n * BOSH_PAGE);
 }
 
