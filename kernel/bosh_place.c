@@ -237,6 +237,34 @@ static int bosh_place_evict_one(struct bosh_place_walk *w)
 	return 0;
 }
 
+/* A retry after a backoff holds what it lost: the backoff's time ends. */
+static void bosh_place_backoff_done(struct bosh_place_walk *w)
+{
+	if (!w->backoff_ns)
+		return;
+	bosh_stat_add(w->bdev, BOSH_STAT_VRAM_BACKOFF_US_TOTAL,
+		      div_u64(local_clock() - w->backoff_ns, NSEC_PER_USEC));
+	w->backoff_ns = 0;
+}
+
+/*
+ * An allocation found no room: moves one victim out. Returns 1 to
+ * allocate again, 0 when no victim is left (the verdict decides), or an
+ * error: -EAGAIN when others keep taking what the walk frees, -EDEADLK,
+ * a signal's.
+ */
+static int bosh_place_make_room(struct bosh_place_walk *w)
+{
+	int ret;
+
+	if (w->bounded && w->moved > w->bdev->vram.npages)
+		return -EAGAIN;
+	ret = bosh_place_evict_one(w);
+	if (ret == -ENOSPC)
+		return 0;
+	return ret ? ret : 1;
+}
+
 /*
  * Every victim moved out or could not be: ENOMEM when moves failed and
  * the pins alone would leave room, ENOSPC when they would not, or when
@@ -274,11 +302,7 @@ static int bosh_place_attempt(struct bosh_place_walk *w)
 	ret = drm_exec_lock_obj(&w->exec, &bo->base);
 	if (ret)
 		return ret == -EINTR ? -ERESTARTSYS : ret;
-	if (w->backoff_ns) {
-		bosh_stat_add(bdev, BOSH_STAT_VRAM_BACKOFF_US_TOTAL,
-			      div_u64(local_clock() - w->backoff_ns, NSEC_PER_USEC));
-		w->backoff_ns = 0;
-	}
+	bosh_place_backoff_done(w);
 	if (bo->purged)
 		return -ENODATA;
 	if (bo->in_vram)
@@ -306,15 +330,10 @@ static int bosh_place_attempt(struct bosh_place_walk *w)
 		}
 		if (ret != -ENOSPC)
 			return ret;
-		if (w->bounded && w->moved > vram->npages)
-			return -EAGAIN;
-		ret = bosh_place_evict_one(w);
-		if (ret == -ENOSPC)
-			break;
-		if (ret)
-			return ret;
+		ret = bosh_place_make_room(w);
+		if (ret <= 0)
+			return ret ? ret : bosh_place_verdict(w, bo->npages);
 	}
-	return bosh_place_verdict(w, bo->npages);
 }
 
 /* One attempt of SVM's transaction: @w->npages pages, one block each. */
@@ -324,24 +343,15 @@ static int bosh_place_attempt_svm(struct bosh_place_walk *w)
 	int ret;
 
 	w->seq = atomic64_inc_return(&w->bdev->place_seq);
-	if (w->backoff_ns) {
-		bosh_stat_add(w->bdev, BOSH_STAT_VRAM_BACKOFF_US_TOTAL,
-			      div_u64(local_clock() - w->backoff_ns, NSEC_PER_USEC));
-		w->backoff_ns = 0;
-	}
+	bosh_place_backoff_done(w);
 	for (;;) {
 		ret = bosh_vram_alloc_pages(vram, w->npages, w->blocks);
 		if (ret != -ENOSPC)
 			return ret;
-		if (w->bounded && w->moved > vram->npages)
-			return -EAGAIN;
-		ret = bosh_place_evict_one(w);
-		if (ret == -ENOSPC)
-			break;
-		if (ret)
-			return ret;
+		ret = bosh_place_make_room(w);
+		if (ret <= 0)
+			return ret ? ret : bosh_place_verdict(w, w->npages);
 	}
-	return bosh_place_verdict(w, w->npages);
 }
 
 static int bosh_place_transaction(struct bosh_device *bdev, struct bosh_bo *bo,

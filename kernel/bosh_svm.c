@@ -169,6 +169,23 @@ static int bosh_svm_copy_out(struct bosh_svm *svm, struct vm_area_struct *vma,
 	return ret;
 }
 
+/* A migration of [@start, @end) of @vma, with @pfns for src then dst. */
+static void bosh_svm_args(struct migrate_vma *args, struct bosh_svm *svm,
+			  struct vm_area_struct *vma, unsigned long start,
+			  unsigned long end, unsigned long *pfns,
+			  unsigned long flags)
+{
+	*args = (struct migrate_vma) {
+		.vma = vma,
+		.start = start,
+		.end = end,
+		.src = pfns,
+		.dst = pfns + ((end - start) >> PAGE_SHIFT),
+		.pgmap_owner = svm,
+		.flags = flags,
+	};
+}
+
 static unsigned long bosh_svm_count_moved(unsigned long *src, unsigned long *dst,
 					  unsigned long npages)
 {
@@ -190,19 +207,13 @@ static long bosh_svm_vma_to_system(struct bosh_svm *svm, struct vm_area_struct *
 				   struct page *fault_page, unsigned long *pfns)
 {
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
-	struct migrate_vma args = {
-		.vma = vma,
-		.start = start,
-		.end = end,
-		.src = pfns,
-		.dst = pfns + npages,
-		.pgmap_owner = svm,
-		.flags = MIGRATE_VMA_SELECT_DEVICE_PRIVATE,
-		.fault_page = fault_page,
-	};
+	struct migrate_vma args;
 	unsigned long moved;
 	int ret;
 
+	bosh_svm_args(&args, svm, vma, start, end, pfns,
+		      MIGRATE_VMA_SELECT_DEVICE_PRIVATE);
+	args.fault_page = fault_page;
 	ret = migrate_vma_setup(&args);
 	if (ret)
 		return ret;
@@ -332,18 +343,11 @@ static long bosh_svm_fill(struct bosh_svm_chunk *c, struct vm_area_struct *vma,
 	struct bosh_svm *svm = c->svm;
 	struct bosh_device *bdev = svm->bdev;
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
-	struct migrate_vma args = {
-		.vma = vma,
-		.start = start,
-		.end = end,
-		.src = pfns,
-		.dst = pfns + npages,
-		.pgmap_owner = svm,
-		.flags = MIGRATE_VMA_SELECT_SYSTEM,
-	};
 	unsigned long i, j = 0, moved;
+	struct migrate_vma args;
 	int ret;
 
+	bosh_svm_args(&args, svm, vma, start, end, pfns, MIGRATE_VMA_SELECT_SYSTEM);
 	ret = migrate_vma_setup(&args);
 	if (ret)
 		return ret;
