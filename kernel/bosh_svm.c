@@ -102,7 +102,7 @@ static void bosh_svm_page_free(struct page *page)
 {
 	struct bosh_svm_slot *slot = page->zone_device_data;
 	struct bosh_svm_chunk *c = slot->chunk;
-	struct bosh_device *bdev = c->svm->bdev;
+	struct bosh_device *bdev = c->bdev;
 	struct gpu_buddy_block *block = slot->block;
 
 	page->zone_device_data = NULL;
@@ -359,7 +359,8 @@ static long bosh_svm_fill(struct bosh_svm_chunk *c, struct vm_area_struct *vma,
 		struct page *dpage, *data;
 
 		args.dst[i] = 0;
-		if (!(args.src[i] & MIGRATE_PFN_MIGRATE) ||
+		/* More pages than counted came: the rest wait for a next call. */
+		if (!(args.src[i] & MIGRATE_PFN_MIGRATE) || j == c->npages ||
 		    should_fail(&svm->fail_page, 1))
 			continue;
 		slot = &c->slots[j++];
@@ -393,42 +394,39 @@ static long bosh_svm_fill(struct bosh_svm_chunk *c, struct vm_area_struct *vma,
 /**
  * bosh_svm_to_vram() - SVM_MIGRATE into VRAM, one step
  * @svm: the device memory
- * @vma: the mapping, mmap_lock held for read
+ * @mm: the address space, mmap_lock not held
  * @start: first address, page-aligned
- * @end: end, in @vma, at most %BOSH_SVM_CHUNK_PAGES pages from @start
+ * @end: end, in one mapping, at most %BOSH_SVM_CHUNK_PAGES pages from
+ *	@start
+ * @want: pages of VRAM to have: those of the range not in it already
  *
- * The VRAM is had first, evicting (bosh_place_svm()), with mmap_lock
- * dropped: an eviction may wait for BOs and migrate other SVM pages. The
- * mapping is looked up again after: what changed meanwhile moves
- * nothing. Pages that did not move give their VRAM back.
+ * The VRAM is had first, evicting (bosh_place_svm()), without
+ * mmap_lock: an eviction may wait for BOs and migrate other SVM pages.
+ * The mapping is looked up after: what changed meanwhile moves nothing.
+ * Pages that did not move give their VRAM back.
  *
- * Return: pages moved, or -ENOSPC, -ENOMEM, -ERESTARTSYS, -EINTR, with
- * mmap_lock held again.
+ * Return: pages moved, or -ENOSPC, -ENOMEM, -ERESTARTSYS, -EINTR.
  */
-long bosh_svm_to_vram(struct bosh_svm *svm, struct vm_area_struct *vma,
-		      unsigned long start, unsigned long end)
+long bosh_svm_to_vram(struct bosh_svm *svm, struct mm_struct *mm,
+		      unsigned long start, unsigned long end, unsigned long want)
 {
-	struct mm_struct *mm = vma->vm_mm;
 	unsigned long npages = (end - start) >> PAGE_SHIFT;
+	struct vm_area_struct *vma;
 	struct bosh_svm_chunk *c;
 	unsigned long *pfns, i;
 	LIST_HEAD(blocks);
-	long moved;
+	long moved = 0;
 	int ret;
 
-	mmap_read_unlock(mm);
 	pfns = kvcalloc(2 * npages, sizeof(*pfns), BOSH_CLIENT_GFP);
-	if (!pfns) {
-		mmap_read_lock(mm);
+	if (!pfns)
 		return -ENOMEM;
-	}
-	ret = bosh_place_svm(svm->bdev, npages, &blocks);
+	ret = bosh_place_svm(svm->bdev, want, &blocks);
 	if (ret) {
 		kvfree(pfns);
-		mmap_read_lock(mm);
 		return ret;
 	}
-	c = bosh_svm_chunk_create(svm, &blocks, npages);
+	c = bosh_svm_chunk_create(svm, &blocks, want);
 	if (!c) {
 		struct gpu_buddy_block *block, *next;
 
@@ -437,17 +435,16 @@ long bosh_svm_to_vram(struct bosh_svm *svm, struct vm_area_struct *vma,
 			bosh_vram_free_block(bosh_svm_vram(svm), block);
 		}
 		kvfree(pfns);
-		mmap_read_lock(mm);
 		return -ENOMEM;
 	}
 	mmap_read_lock(mm);
 	vma = vma_lookup(mm, start);
-	moved = 0;
 	if (vma && end <= vma->vm_end && vma_is_anonymous(vma))
 		moved = bosh_svm_fill(c, vma, start, end, pfns);
+	mmap_read_unlock(mm);
 	/* The slots no page took: back to the allocator. */
 	spin_lock(&c->slock);
-	for (i = 0; i < npages; i++) {
+	for (i = 0; i < c->npages; i++) {
 		struct bosh_svm_slot *slot = &c->slots[i];
 
 		if (slot->in_use || !slot->block)

@@ -21,6 +21,7 @@
 struct bosh_device;
 struct bosh_svm_client;
 struct drm_file;
+struct mm_struct;
 struct seq_file;
 struct vm_area_struct;
 
@@ -112,8 +113,8 @@ void bosh_svm_chunk_give(struct bosh_svm_chunk *c, u64 seq);
 long bosh_svm_evict_all(struct bosh_device *bdev);
 void bosh_svm_show(struct bosh_device *bdev, struct seq_file *m);
 void bosh_svm_debugfs(struct bosh_device *bdev, struct dentry *dir);
-long bosh_svm_to_vram(struct bosh_svm *svm, struct vm_area_struct *vma,
-		      unsigned long start, unsigned long end);
+long bosh_svm_to_vram(struct bosh_svm *svm, struct mm_struct *mm,
+		      unsigned long start, unsigned long end, unsigned long want);
 long bosh_svm_to_system(struct bosh_svm *svm, struct vm_area_struct *vma,
 			unsigned long start, unsigned long end);
 struct page *bosh_svm_data_page(struct bosh_svm *svm, struct page *page);

@@ -254,43 +254,120 @@ int bosh_svm_client_bind(struct drm_file *file, void *data)
 	return ret;
 }
 
-/*
- * SVM_MIGRATE's steps, mmap_lock held for read: each at most a chunk, in
- * one mapping, inside drm_dev_enter(). Non-anonymous mappings have
- * nothing to move into VRAM. Returns 0 or an errno; *@migrated counts.
- */
-static int bosh_svm_migrate_steps(struct drm_file *file, struct mm_struct *mm,
-				  unsigned long addr, unsigned long end,
-				  bool to_vram, u64 *migrated)
+/* Counts the pages of [@addr, @end) in @svm's VRAM and in system memory. */
+static int bosh_svm_count(struct bosh_svm *svm, struct bosh_svm_range *r,
+			  struct mm_struct *mm, unsigned long addr,
+			  unsigned long end, unsigned long *pfns,
+			  struct drm_bosh_svm_info *args)
 {
-	while (addr < end) {
+	struct hmm_range range = {
+		.notifier = &r->notifier,
+		.start = addr,
+		.end = end,
+		.hmm_pfns = pfns,
+		.dev_private_owner = svm,
+	};
+	unsigned long i;
+	int ret;
+
+	do {
+		if (signal_pending(current))
+			return -EINTR;
+		range.notifier_seq = mmu_interval_read_begin(&r->notifier);
+		mmap_read_lock(mm);
+		ret = hmm_range_fault(&range);
+		mmap_read_unlock(mm);
+	} while (ret == -EBUSY);
+	if (ret)
+		return -EFAULT;
+	for (i = 0; i < (end - addr) >> PAGE_SHIFT; i++) {
+		struct page *page;
+
+		if (!(pfns[i] & HMM_PFN_VALID))
+			continue;
+		page = hmm_pfn_to_page(pfns[i]);
+		if (is_device_private_page(page) && page->pgmap->owner == svm)
+			args->vram_pages++;
+		else
+			args->system_pages++;
+	}
+	return 0;
+}
+
+/*
+ * One step into VRAM: VRAM for the pages of [@addr, @end) not in it
+ * already, so that a step over pages in VRAM evicts nothing.
+ */
+static long bosh_svm_step_in(struct bosh_svm *svm, struct bosh_svm_range *r,
+			     struct mm_struct *mm, unsigned long addr,
+			     unsigned long end, unsigned long *pfns)
+{
+	struct drm_bosh_svm_info counts = { 0 };
+	unsigned long want;
+	int ret;
+
+	ret = bosh_svm_count(svm, r, mm, addr, end, pfns, &counts);
+	if (ret)
+		return ret;
+	want = ((end - addr) >> PAGE_SHIFT) - counts.vram_pages;
+	return want ? bosh_svm_to_vram(svm, mm, addr, end, want) : 0;
+}
+
+/*
+ * SVM_MIGRATE's steps: each at most a chunk, in one mapping, inside
+ * drm_dev_enter(). Non-anonymous mappings have nothing to move into
+ * VRAM. Returns 0 or an errno; *@migrated counts.
+ */
+static int bosh_svm_migrate_steps(struct drm_file *file, struct bosh_svm_range *r,
+				  struct mm_struct *mm, unsigned long addr,
+				  unsigned long end, bool to_vram, u64 *migrated)
+{
+	unsigned long *pfns;
+	int ret = 0;
+
+	pfns = kvcalloc(BOSH_SVM_CHUNK_PAGES, sizeof(*pfns), BOSH_CLIENT_GFP);
+	if (!pfns)
+		return -ENOMEM;
+	while (!ret && addr < end) {
 		struct vm_area_struct *vma;
 		struct bosh_svm *svm;
-		unsigned long next;
+		unsigned long next = 0;
+		bool anon = false;
 		long n = 0;
 		int idx;
 
-		if (signal_pending(current))
-			return -EINTR;
-		vma = vma_lookup(mm, addr);
-		if (!vma)
-			return -EFAULT;
-		next = min3(end, vma->vm_end,
-			    addr + ((unsigned long)BOSH_SVM_CHUNK_PAGES << PAGE_SHIFT));
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		svm = bosh_svm_enter(file, &idx);
-		if (!svm)
-			return -ENODEV;
-		if (!to_vram)
-			n = bosh_svm_to_system(svm, vma, addr, next);
-		else if (vma_is_anonymous(vma))
-			n = bosh_svm_to_vram(svm, vma, addr, next);
+		if (!svm) {
+			ret = -ENODEV;
+			break;
+		}
+		mmap_read_lock(mm);
+		vma = vma_lookup(mm, addr);
+		if (vma) {
+			next = min3(end, vma->vm_end,
+				    addr + ((unsigned long)BOSH_SVM_CHUNK_PAGES << PAGE_SHIFT));
+			anon = vma_is_anonymous(vma);
+			if (!to_vram)
+				n = bosh_svm_to_system(svm, vma, addr, next);
+		}
+		mmap_read_unlock(mm);
+		if (!vma)
+			n = -EFAULT;
+		else if (to_vram && anon)
+			n = bosh_svm_step_in(svm, r, mm, addr, next, pfns);
 		drm_dev_exit(idx);
 		if (n < 0)
-			return n == -ERESTARTSYS ? -EINTR : n;
-		*migrated += n;
+			ret = n == -ERESTARTSYS ? -EINTR : n;
+		else
+			*migrated += n;
 		addr = next;
 	}
-	return 0;
+	kvfree(pfns);
+	return ret;
 }
 
 /**
@@ -304,6 +381,7 @@ int bosh_svm_client_migrate(struct drm_file *file, void *data)
 {
 	struct drm_bosh_svm_migrate *args = data;
 	struct bosh_svm_client *sc;
+	struct bosh_svm_range *r;
 	int ret;
 
 	args->migrated = 0;
@@ -317,15 +395,11 @@ int bosh_svm_client_migrate(struct drm_file *file, void *data)
 	sc = bosh_svm_client_use(file);
 	if (IS_ERR(sc))
 		return PTR_ERR(sc);
-	ret = -ENOENT;
-	if (bosh_svm_range_find(sc, args->addr, args->addr + args->size)) {
-		mmap_read_lock(sc->mm);
-		ret = bosh_svm_migrate_steps(file, sc->mm, args->addr,
-					     args->addr + args->size,
-					     args->placement == BOSH_PLACE_VRAM,
-					     &args->migrated);
-		mmap_read_unlock(sc->mm);
-	}
+	r = bosh_svm_range_find(sc, args->addr, args->addr + args->size);
+	ret = r ? bosh_svm_migrate_steps(file, r, sc->mm, args->addr,
+					 args->addr + args->size,
+					 args->placement == BOSH_PLACE_VRAM,
+					 &args->migrated) : -ENOENT;
 	up_read(&sc->sem);
 	return ret;
 }
@@ -451,46 +525,6 @@ int bosh_svm_client_rw(struct drm_file *file, void *data)
 	kfree(buf);
 	up_read(&sc->sem);
 	return ret;
-}
-
-/* Counts the pages of [@addr, @end) in @svm's VRAM and in system memory. */
-static int bosh_svm_count(struct bosh_svm *svm, struct bosh_svm_range *r,
-			  struct mm_struct *mm, unsigned long addr,
-			  unsigned long end, unsigned long *pfns,
-			  struct drm_bosh_svm_info *args)
-{
-	struct hmm_range range = {
-		.notifier = &r->notifier,
-		.start = addr,
-		.end = end,
-		.hmm_pfns = pfns,
-		.dev_private_owner = svm,
-	};
-	unsigned long i;
-	int ret;
-
-	do {
-		if (signal_pending(current))
-			return -EINTR;
-		range.notifier_seq = mmu_interval_read_begin(&r->notifier);
-		mmap_read_lock(mm);
-		ret = hmm_range_fault(&range);
-		mmap_read_unlock(mm);
-	} while (ret == -EBUSY);
-	if (ret)
-		return -EFAULT;
-	for (i = 0; i < (end - addr) >> PAGE_SHIFT; i++) {
-		struct page *page;
-
-		if (!(pfns[i] & HMM_PFN_VALID))
-			continue;
-		page = hmm_pfn_to_page(pfns[i]);
-		if (is_device_private_page(page) && page->pgmap->owner == svm)
-			args->vram_pages++;
-		else
-			args->system_pages++;
-	}
-	return 0;
 }
 
 /**
