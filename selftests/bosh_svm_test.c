@@ -441,6 +441,31 @@ TEST_F(svm, one_lru_order_for_bos_and_svm)
 	munmap(p, 2 * q * BOSH_PAGE);
 }
 
+/* Migrating pages that are in VRAM already moves nothing and evicts nothing. */
+TEST_F(svm, pages_in_vram_again_evict_nothing)
+{
+	uint64_t half = self->total / 2;
+	long evicted = bosh_stat(0, "vram_evicted_total");
+	uint32_t a, k = bosh_key();
+	char *p = anon(half);
+
+	ASSERT_NE(NULL, p);
+	bosh_pattern_fill(p, half, self->seed, k, 1);
+	ASSERT_EQ(0, svm_bind(self->fd, p, half * BOSH_PAGE, 0));
+	ASSERT_EQ(0, vram_create(self->fd, half * BOSH_PAGE, BOSH_PLACE_VRAM, &a));
+	ASSERT_EQ(0, vram_validate(self->fd, a, 0));
+	ASSERT_EQ((long)half, svm_migrate(self->fd, p, half * BOSH_PAGE, BOSH_PLACE_VRAM));
+	ASSERT_EQ(self->total, bosh_stat(0, "vram_pages_used"));
+	/* VRAM is full; the BO is the oldest entry: nothing may touch it. */
+	EXPECT_EQ(0, svm_migrate(self->fd, p, half * BOSH_PAGE, BOSH_PLACE_VRAM));
+	EXPECT_TRUE(vram_in(self->fd, a));
+	EXPECT_EQ(0, bosh_stat(0, "vram_evicted_total") - evicted);
+	EXPECT_EQ(half, svm_vram_pages(self->fd, p, half * BOSH_PAGE));
+	EXPECT_EQ(0, bosh_pattern_check(p, half, self->seed, k, 1));
+	bosh_close_bo(self->fd, a);
+	munmap(p, half * BOSH_PAGE);
+}
+
 /* The process's memcg keeps the charge of its pages in VRAM. */
 TEST_F(svm, memcg_charge_stays_with_the_process)
 {
