@@ -898,7 +898,7 @@ TEST(unplug_with_svm_pages_in_vram)
 #define PP_INTERVAL_S	4.0
 #define PP_MIN_OPS	2
 
-static void pp_side(bool svm_side, uint64_t total, uint64_t seed, int out)
+static void pp_side(bool svm_side, uint64_t total, uint64_t seed, int out, int go)
 {
 	long ops[PP_INTERVALS] = { 0 }, errors = 0, bad = 0;
 	uint64_t n = total / PP_ITEMS;
@@ -920,6 +920,9 @@ static void pp_side(bool svm_side, uint64_t total, uint64_t seed, int out)
 			    bosh_fill_bo(fd, h[i], n, seed, k + i, 1))
 				_exit(1);
 	}
+	/* Both sides set up: they start together, so each interval is contended. */
+	if (write(out, "r", 1) != 1 || read(go, &i, 1) != 1)
+		_exit(1);
 	t0 = bosh_now();
 	for (i = 0; bosh_now() - t0 < PP_INTERVALS * PP_INTERVAL_S;
 	     i = (i + 1) % PP_ITEMS) {
@@ -952,19 +955,27 @@ static void pp_side(bool svm_side, uint64_t total, uint64_t seed, int out)
 
 TEST_F(svm, bo_and_svm_ping_pong_both_progress)
 {
-	int pipes[2][2], side, st, i;
+	int pipes[2][2], go[2], side, st, i;
 	pid_t pid[2];
+	char c;
 
+	ASSERT_EQ(0, pipe(go));
 	for (side = 0; side < 2; side++) {
 		ASSERT_EQ(0, pipe(pipes[side]));
 		pid[side] = fork();
 		ASSERT_LE(0, pid[side]);
 		if (!pid[side]) {
 			close(pipes[side][0]);
-			pp_side(side, self->total, self->seed, pipes[side][1]);
+			close(go[1]);
+			pp_side(side, self->total, self->seed, pipes[side][1], go[0]);
 		}
 		close(pipes[side][1]);
 	}
+	close(go[0]);
+	for (side = 0; side < 2; side++)
+		ASSERT_EQ(1, read(pipes[side][0], &c, 1));
+	ASSERT_EQ(2, write(go[1], "gg", 2));
+	close(go[1]);
 	for (side = 0; side < 2; side++) {
 		long ops[PP_INTERVALS], errors = -1, bad = -1;
 
