@@ -143,14 +143,21 @@ static struct bosh_svm_client *bosh_svm_client_use(struct drm_file *file)
 	return sc;
 }
 
-/* The device's SVM, inside drm_dev_enter(), or NULL when unplugged. */
+/*
+ * The device's SVM, inside drm_dev_enter(); or NULL, not entered, when
+ * the device is unplugged or has no SVM.
+ */
 static struct bosh_svm *bosh_svm_enter(struct drm_file *file, int *idx)
 {
 	struct drm_device *drm = file->minor->dev;
+	struct bosh_svm *svm;
 
 	if (!drm_dev_enter(drm, idx))
 		return NULL;
-	return to_bosh_device(drm)->svm;
+	svm = to_bosh_device(drm)->svm;
+	if (!svm)
+		drm_dev_exit(*idx);
+	return svm;
 }
 
 /* Does the device have SVM at all (before any argument is looked at)? */
@@ -160,11 +167,10 @@ static int bosh_svm_supported(struct drm_file *file)
 	int idx;
 
 	svm = bosh_svm_enter(file, &idx);
-	if (!svm && drm_dev_is_unplugged(file->minor->dev))
-		return -ENODEV;
-	if (svm)
-		drm_dev_exit(idx);
-	return svm ? 0 : -EOPNOTSUPP;
+	if (!svm)
+		return drm_dev_is_unplugged(file->minor->dev) ? -ENODEV : -EOPNOTSUPP;
+	drm_dev_exit(idx);
+	return 0;
 }
 
 /* May @r join @sc's ranges? Under its sem, written. */

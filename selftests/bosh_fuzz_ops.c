@@ -775,7 +775,7 @@ void op_info(void)
 /* An ioctl number past bosh's table, and one with a wrong size. */
 void op_bad_ioctl(void)
 {
-	uint64_t nr = rnd_range(DRM_BOSH_BO_INFO + 1, 0x3f);
+	uint64_t nr = rnd_range(DRM_BOSH_SVM_INFO + 1, 0x3f);
 	char buf[64] = { 0 };
 	int err;
 
