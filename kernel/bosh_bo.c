@@ -877,15 +877,17 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
  * @mode: the pass
  *
  * The BO is on the pass's list (bosh_bo_lru_list()) and no BO_RW copy is
- * in flight.
+ * in flight (counted in skipped_in_use_total when one is).
  *
  * Return: true if the pass may take pages from @bo.
  */
 bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode)
 {
 	/* Pairs with the release in bosh_bo_rw(): the copy has landed. */
-	if (atomic_read_acquire(&bo->users))
+	if (atomic_read_acquire(&bo->users)) {
+		bosh_stat_add(bo->bdev, BOSH_STAT_SKIPPED_IN_USE_TOTAL, 1);
 		return false;
+	}
 	return bosh_bo_lru_list(bo) == bosh_pass_list(mode);
 }
 

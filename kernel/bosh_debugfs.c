@@ -48,6 +48,7 @@ static const char *const bosh_stat_names[BOSH_STAT_COUNT] = {
 	[BOSH_STAT_RESTORE_INTERRUPTED_TOTAL] = "restore_interrupted_total",
 	[BOSH_STAT_SKIPPED_BUSY_TOTAL] = "skipped_busy_total",
 	[BOSH_STAT_SKIPPED_LOCKED_TOTAL] = "skipped_locked_total",
+	[BOSH_STAT_SKIPPED_IN_USE_TOTAL] = "skipped_in_use_total",
 	[BOSH_STAT_BACKUP_VISITED_TOTAL] = "backup_slots_visited_total",
 	[BOSH_STAT_BACKUP_ZAPPED_TOTAL] = "backup_pages_zapped_total",
 	[BOSH_STAT_VRAM_EVICTED_TOTAL] = "vram_evicted_total",

@@ -35,13 +35,28 @@ static uint32_t next_serial(void)
 	return KEY(++serial);
 }
 
+/* Knobs a test may change: each test's teardown puts back what it read. */
+static const char *const bo_knobs[] = {
+	"swap_reserve_mb", "max_bo_mb", "max_pinned_mb", "max_vram_pinned_mb",
+};
+#define NR_BO_KNOBS	(sizeof(bo_knobs) / sizeof(bo_knobs[0]))
+
 FIXTURE(bo) {
 	int fd;
 	uint64_t seed;
+	long knobs[NR_BO_KNOBS];
 };
 
 FIXTURE_SETUP(bo)
 {
+	unsigned int i;
+
+	for (i = 0; i < NR_BO_KNOBS; i++)
+		self->knobs[i] = -1;
+	for (i = 0; i < NR_BO_KNOBS; i++) {
+		self->knobs[i] = bosh_sysfs_read(0, bo_knobs[i]);
+		ASSERT_LE(0, self->knobs[i]) TH_LOG("knob %s", bo_knobs[i]);
+	}
 	self->fd = bosh_open(0);
 	ASSERT_GE(self->fd, 0);
 	self->seed = bosh_seed();
@@ -51,6 +66,18 @@ FIXTURE_SETUP(bo)
 
 FIXTURE_TEARDOWN(bo)
 {
+	char val[32];
+	unsigned int i;
+
+	/* Also after a failed assertion, which skips the test's own reset. */
+	for (i = 0; i < NR_BO_KNOBS; i++) {
+		if (self->knobs[i] < 0)
+			continue;
+		snprintf(val, sizeof(val), "%ld", self->knobs[i]);
+		EXPECT_EQ(0, bosh_sysfs_write(0, bo_knobs[i], val));
+		EXPECT_EQ(self->knobs[i], bosh_sysfs_read(0, bo_knobs[i]));
+	}
+	bosh_sysfs_write(0, "writeback", "0");
 	close(self->fd);
 }
 
@@ -2158,6 +2185,7 @@ static void *evict_loop(void *p)
 TEST_F(bo, rw_races_evict_loses_nothing)
 {
 	const uint64_t n = 32;
+	long in_use = bosh_stat(0, "skipped_in_use_total");
 	struct rw_racer r = { 0 };
 	uint32_t h, src, key = next_serial(), gen;
 	uint64_t bad = 0, i;
@@ -2169,7 +2197,12 @@ TEST_F(bo, rw_races_evict_loses_nothing)
 	map = bosh_mmap(self->fd, src, n * BOSH_PAGE, MAP_SHARED);
 	ASSERT_NE(MAP_FAILED, map);
 	ASSERT_EQ(0, pthread_create(&t, NULL, evict_loop, &r));
-	for (gen = 0; gen < 60 && !bad; gen++) {
+	/*
+	 * At least 60 generations, and on until an evict has met a copy in
+	 * flight (skipped_in_use_total): the race this test is about.
+	 */
+	for (gen = 0; !bad && gen < 20000 &&
+	     (gen < 60 || bosh_stat(0, "skipped_in_use_total") == in_use); gen++) {
 		for (i = 0; i < n; i++)
 			bosh_pattern_page(map + i * BOSH_PAGE, self->seed, key, i, gen);
 		ASSERT_EQ(0, bosh_rw(self->fd, h, BOSH_RW_WRITE, 0, n * BOSH_PAGE, map));
@@ -2179,7 +2212,11 @@ TEST_F(bo, rw_races_evict_loses_nothing)
 	}
 	r.stop = 1;
 	pthread_join(t, NULL);
-	TH_LOG("%u generations, %d evictions", gen, r.evictions);
+	in_use = bosh_stat(0, "skipped_in_use_total") - in_use;
+	TH_LOG("%u generations, %d evictions, %ld met a copy in flight", gen,
+	       r.evictions, in_use);
+	EXPECT_LT(0, in_use);
+	EXPECT_LT(0, r.evictions);
 	EXPECT_EQ(0, r.errors);
 	munmap(map, n * BOSH_PAGE);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, src));

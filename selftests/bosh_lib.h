@@ -30,13 +30,24 @@
 #define BOSH_PAGE	4096UL
 #define BOSH_DEBUGFS	"/sys/kernel/debug/bosh"
 
+/*
+ * An ioctl, retried on EINTR as libdrm's drmIoctl() does, but not for
+ * ever: a call that a signal storm stops BOSH_IOCTL_MAX_EINTR times in a
+ * row fails with EINTR. EAGAIN is not a bosh errno: it fails, not
+ * retried. bosh_ioctl_eintr_retries counts the retries of this file's
+ * calls, for tests that bound them.
+ */
+#define BOSH_IOCTL_MAX_EINTR	100000
+static unsigned long bosh_ioctl_eintr_retries;
+
 static inline int bosh_ioctl(int fd, unsigned long req, void *arg)
 {
+	unsigned long tries = 0;
 	int ret;
 
-	do {
-		ret = ioctl(fd, req, arg);
-	} while (ret == -1 && (errno == EINTR || errno == EAGAIN));
+	while ((ret = ioctl(fd, req, arg)) == -1 && errno == EINTR &&
+	       tries++ < BOSH_IOCTL_MAX_EINTR)
+		bosh_ioctl_eintr_retries++;
 	return ret ? -errno : 0;
 }
 

@@ -128,24 +128,64 @@ FIXTURE_TEARDOWN(pressure)
 	bosh_sysfs_write(0, "writeback", "0");
 }
 
+/*
+ * What a run on bosh.0 did, from deltas (earlier tests' counts do not
+ * pass for this one's), and that bosh.1, which it never touched, was
+ * left alone.
+ */
+struct dev_audit {
+	long backed_up, restored, written, other_backed_up, other_restored;
+};
+
+static void audit_begin(struct dev_audit *a)
+{
+	a->backed_up = bosh_stat(0, "backed_up_total");
+	a->restored = bosh_stat(0, "restored_total");
+	a->written = bosh_stat(0, "written_back_total");
+	a->other_backed_up = bosh_stat(1, "backed_up_total");
+	a->other_restored = bosh_stat(1, "restored_total");
+}
+
+static void audit_end(struct __test_metadata *_metadata, struct dev_audit *a)
+{
+	a->backed_up = bosh_stat(0, "backed_up_total") - a->backed_up;
+	a->restored = bosh_stat(0, "restored_total") - a->restored;
+	a->written = bosh_stat(0, "written_back_total") - a->written;
+	TH_LOG("bosh.0: backed up %ld, restored %ld, written back %ld",
+	       a->backed_up, a->restored, a->written);
+	if (bosh_stat(1, "bos") >= 0) {
+		EXPECT_EQ(0, bosh_stat(1, "bos"));
+		EXPECT_EQ(a->other_backed_up, bosh_stat(1, "backed_up_total"));
+		EXPECT_EQ(a->other_restored, bosh_stat(1, "restored_total"));
+	}
+}
+
 TEST_F_TIMEOUT(pressure, overcommit_twice_ram, 1200)
 {
+	struct dev_audit a;
 	int killed = 0;
 
+	audit_begin(&a);
 	EXPECT_EQ(0, run_child(0, 2 * self->ram, pressure_seconds(), 0, &killed));
 	EXPECT_EQ(0, killed);
-	EXPECT_LT(0, bosh_stat(0, "backed_up_total"));
+	audit_end(_metadata, &a);
+	EXPECT_LT(0, a.backed_up);
+	EXPECT_LT(0, a.restored);
 	EXPECT_EQ(0, workload_bos_after_close(0));
 }
 
 TEST_F_TIMEOUT(pressure, overcommit_with_writeback, 1200)
 {
+	struct dev_audit a;
 	int killed = 0;
 
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
+	audit_begin(&a);
 	EXPECT_EQ(0, run_child(0, self->ram, pressure_seconds() / 2, 0, &killed));
 	EXPECT_EQ(0, killed);
-	EXPECT_LT(0, bosh_stat(0, "written_back_total"));
+	audit_end(_metadata, &a);
+	EXPECT_LT(0, a.written);
+	EXPECT_LT(0, a.backed_up);
 }
 
 /*
@@ -316,10 +356,17 @@ TEST_F_TIMEOUT(pressure, concurrent_workers_two_devices, 1200)
 {
 	struct shrinker_loop l0 = { .dev = 0 }, l1 = { .dev = 1 };
 	int ndev = bosh_open(1) >= 0 ? 2 : 1;
-	int killed[4] = { 0 }, st[4], k;
+	int killed[4] = { 0 }, st[4], k, d;
+	long backed[2], restored[2];
 	pthread_t t0, t1;
 	pid_t pid[4];
 
+	/* make check's guests have two devices: both are audited. */
+	ASSERT_EQ(2, ndev);
+	for (d = 0; d < 2; d++) {
+		backed[d] = bosh_stat(d, "backed_up_total");
+		restored[d] = bosh_stat(d, "restored_total");
+	}
 	pthread_create(&t0, NULL, shrink_loop, &l0);
 	if (ndev > 1)
 		pthread_create(&t1, NULL, shrink_loop, &l1);
@@ -340,7 +387,15 @@ TEST_F_TIMEOUT(pressure, concurrent_workers_two_devices, 1200)
 	if (ndev > 1)
 		pthread_join(t1, NULL);
 	TH_LOG("%d devices, shrink loops %ld + %ld", ndev, l0.loops, l1.loops);
-	EXPECT_EQ(0, workload_bos_after_close(0));
+	EXPECT_LT(0, l0.loops);
+	EXPECT_LT(0, l1.loops);
+	for (d = 0; d < 2; d++) {
+		backed[d] = bosh_stat(d, "backed_up_total") - backed[d];
+		restored[d] = bosh_stat(d, "restored_total") - restored[d];
+		TH_LOG("bosh.%d: backed up %ld, restored %ld", d, backed[d], restored[d]);
+		EXPECT_LT(0, backed[d]);
+		EXPECT_EQ(0, workload_bos_after_close(d));
+	}
 }
 
 struct shrink_only_loop {
@@ -374,6 +429,7 @@ TEST_F_TIMEOUT(pressure, overcommit_two_workers_no_enomem, 1200)
 {
 	struct shrink_only_loop l = { 0 };
 	long swap_mb = bosh_meminfo_kib("SwapTotal") >> 10;
+	struct dev_audit a;
 	int killed[2] = { 0 }, st[2], k;
 	char reserve[32];
 	pthread_t t;
@@ -389,6 +445,7 @@ TEST_F_TIMEOUT(pressure, overcommit_two_workers_no_enomem, 1200)
 		ASSERT_EQ(0, bosh_sysfs_write(0, "swap_reserve_mb", reserve));
 	}
 	workers_all_willneed = 1;
+	audit_begin(&a);
 	pthread_create(&t, NULL, shrink_only, &l);
 	for (k = 0; k < 2; k++) {
 		pid[k] = fork();
@@ -406,10 +463,11 @@ TEST_F_TIMEOUT(pressure, overcommit_two_workers_no_enomem, 1200)
 	}
 	l.stop = 1;
 	pthread_join(t, NULL);
-	TH_LOG("shrink loops %ld, backed up %ld, restored %ld", l.loops,
-	       bosh_stat(0, "backed_up_total"), bosh_stat(0, "restored_total"));
+	audit_end(_metadata, &a);
+	TH_LOG("shrink loops %ld", l.loops);
 	EXPECT_LT(0, l.loops);
-	EXPECT_LT(0, bosh_stat(0, "restored_total"));
+	EXPECT_LT(0, a.backed_up);
+	EXPECT_LT(0, a.restored);
 	EXPECT_EQ(0, workload_bos_after_close(0));
 }
 

@@ -212,8 +212,17 @@ static void round_trip(struct __test_metadata *_metadata, FIXTURE_DATA(thp) *sel
 	EXPECT_LE(d.pswpin, SLACK_PAGES);
 	/* Each 2 MiB block of the store is split at most once, on purpose. */
 	EXPECT_LE(d.thp_alloc, blocks);
-	if (strcmp(mode, "force"))
+	if (strcmp(mode, "force")) {
 		EXPECT_EQ(0, d.thp_alloc);
+	} else {
+		/*
+		 * force: shmem did hand the store huge folios (else this run
+		 * tested small pages only), and the store split each one.
+		 */
+		EXPECT_LT(0, d.thp_alloc) TH_LOG("no huge folio (fallbacks %ld)",
+						 d.thp_fallback);
+		EXPECT_LE(d.thp_alloc, d.thp_split);
+	}
 	/* The store keeps no huge folio. */
 	EXPECT_LE(d.shmem_huge, 0);
 	/* What the store keeps in RAM or swap is what was backed up. */
