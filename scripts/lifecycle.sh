@@ -40,6 +40,9 @@ bosh_kmemleak_check() {
 	local scanned leaks
 
 	if [ -w /sys/kernel/debug/kmemleak ]; then
+		# kmemleak reports only objects older than its minimum age (5 s,
+		# jiffies_min_age): a leak made at unload would pass unseen.
+		sleep 5
 		# A scan that could not run (kmemleak disabled itself) is not clean.
 		scanned=0
 		echo scan > /sys/kernel/debug/kmemleak && echo scan > /sys/kernel/debug/kmemleak &&
