@@ -137,12 +137,17 @@ TEST_F(fault, backup_failure_is_partial_and_loses_nothing)
 TEST_F(fault, backup_failure_in_reclaim_shrink)
 {
 	uint64_t n = 128, seed = self->seed;
+	long errors = bosh_stat(0, "backup_errors_total");
+	long backed = bosh_stat(0, "backed_up_total");
 	struct drm_bosh_bo_info info;
 	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 
 	ASSERT_EQ(0, fault_arm("fail_backup", 1, -1));
 	EXPECT_EQ(0, bosh_debugfs_write(0, "shrink", "1000"));
 	fault_disarm("fail_backup");
+	/* The scan met the failure (counted) and took nothing. */
+	EXPECT_LT(errors, bosh_stat(0, "backup_errors_total"));
+	EXPECT_EQ(backed, bosh_stat(0, "backed_up_total"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.resident);
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
