@@ -11,6 +11,7 @@
 #include <linux/highmem.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
+#include <linux/rcupdate_wait.h>
 #include <linux/sched/mm.h>
 #include <linux/shmem_fs.h>
 #include <linux/slab.h>
@@ -225,14 +226,19 @@ static struct folio *bosh_backup_get_folio(struct bosh_backup *b,
 	}
 }
 
-/*
- * shmem's writepage wants a locked, dirty folio and for_reclaim; without
- * swap space it re-dirties the folio and returns it still locked. The
- * folio is small (bosh_backup_get_folio()), so this writes one page.
- * Called with the folio locked, as the copy left it; unlocks it.
+/**
+ * bosh_backup_writeback() - hand one shmem folio to swap writeback
+ * @folio: a small folio of a shmem file, locked, not mapped
+ *
+ * The store's rule for every shmem page bosh writes (its copies and
+ * shmem-native BOs' pages): shmem's writepage wants a locked, dirty folio
+ * and for_reclaim; without swap space it re-dirties the folio and returns
+ * it still locked. The folio is marked for reclaim, which frees it once
+ * written. Unlocks the folio, whatever becomes of it.
+ *
  * Return: true when the folio went to swap.
  */
-static bool bosh_backup_writeback(struct folio *folio)
+bool bosh_backup_writeback(struct folio *folio)
 {
 	struct address_space *mapping = folio->mapping;
 	struct writeback_control wbc = {
@@ -479,4 +485,38 @@ void bosh_backup_stats(struct bosh_backup *b, struct bosh_backup_stats *st)
 
 	st->stored = max(stored, 0L);
 	st->unwritten = stored > swapped ? stored - swapped : 0;
+}
+
+/**
+ * bosh_backup_count_in_ram() - pages of a shmem file in RAM
+ * @mapping: the file's mapping
+ * @first: first index
+ * @count: number of indices
+ *
+ * Pages in the page cache, not those in swap; a snapshot. A large folio
+ * counts whole, even where it reaches outside the range.
+ *
+ * Return: the pages.
+ */
+u64 bosh_backup_count_in_ram(struct address_space *mapping, pgoff_t first,
+			     pgoff_t count)
+{
+	XA_STATE(xas, &mapping->i_pages, first);
+	struct folio *folio;
+	u64 n = 0;
+
+	if (!count)
+		return 0;
+	rcu_read_lock();
+	xas_for_each(&xas, folio, first + count - 1) {
+		if (xas_retry(&xas, folio) || xa_is_value(folio))
+			continue;
+		n += folio_nr_pages(folio);
+		if (need_resched()) {
+			xas_pause(&xas);
+			cond_resched_rcu();
+		}
+	}
+	rcu_read_unlock();
+	return n;
 }

@@ -13,7 +13,9 @@
 #include <linux/fault-inject.h>
 #include <linux/types.h>
 
+struct address_space;
 struct dentry;
+struct folio;
 struct page;
 struct vfsmount;
 
@@ -102,5 +104,8 @@ void bosh_backup_drops_init(struct bosh_backup_drops *d, struct bosh_backup *b);
 void bosh_backup_drop_later(struct bosh_backup_drops *d, pgoff_t index);
 void bosh_backup_drops_flush(struct bosh_backup_drops *d);
 void bosh_backup_stats(struct bosh_backup *b, struct bosh_backup_stats *st);
+bool bosh_backup_writeback(struct folio *folio);
+u64 bosh_backup_count_in_ram(struct address_space *mapping, pgoff_t first,
+			     pgoff_t count);
 
 #endif /* _BOSH_BACKUP_H_ */

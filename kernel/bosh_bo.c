@@ -20,6 +20,7 @@
 
 #include "bosh_budget.h"
 #include "bosh_bo.h"
+#include "bosh_bo_shmem.h"
 #include "bosh_bo_vram.h"
 #include "bosh_drv.h"
 #include "bosh_prime.h"
@@ -135,16 +136,22 @@ static void bosh_bo_backup_from(struct bosh_bo *bo, pgoff_t i)
 		bo->backup_from = i;
 }
 
-/* Frees every page and store entry; the caller accounts the counts. */
-static void bosh_bo_release_slots(struct bosh_bo *bo)
+/*
+ * Frees every page and store entry, or a shmem-native BO's file content;
+ * the caller accounts the counts. Returns the RAM pages given back.
+ */
+static long bosh_bo_release_slots(struct bosh_bo *bo)
 {
 	struct bosh_backup *store = bo->bdev->store;
+	long ram = bo->nr_resident;
 	pgoff_t i = 0;
 
+	if (bo->shmem)
+		return bosh_bo_shmem_truncate(bo);
 	if (bo->in_vram) {
 		memset(bo->slots, 0, bo->npages * sizeof(*bo->slots));
 		bosh_bo_vram_release(bo);
-		return;
+		return 0;
 	}
 	while (i < bo->npages) {
 		unsigned long slot = bo->slots[i];
@@ -170,6 +177,7 @@ static void bosh_bo_release_slots(struct bosh_bo *bo)
 			i++;
 		}
 	}
+	return ram;
 }
 
 static void bosh_bo_free(struct drm_gem_object *obj)
@@ -183,6 +191,8 @@ static void bosh_bo_free(struct drm_gem_object *obj)
 	bosh_bo_resident_add(bo, -(long)bo->nr_resident);
 	bosh_bo_backed_up_add(bo, -(long)bo->nr_backed_up);
 	bosh_bo_release_slots(bo);
+	if (bo->shmem)
+		bosh_bo_shmem_fini(bo);
 	bosh_lru_del(&bo->group->lru, &bo->lru);
 	/* The group's counts are back to what they were before this BO. */
 	bosh_group_put(bo->group);
@@ -272,6 +282,8 @@ void bosh_bo_put_deferred(struct bosh_bo *bo)
  * @bdev: the device
  * @size: size in bytes, a page multiple, already checked against the caps
  * @placement: BOSH_PLACE_* (checked): where BO_VALIDATE puts it
+ * @shmem: shmem-native (BOSH_BO_CREATE_SHMEM, checked), else the copy
+ *	model
  *
  * The BO belongs to the calling process's memcg from now on: its
  * bookkeeping is charged there now, its pages as they are allocated.
@@ -279,7 +291,7 @@ void bosh_bo_put_deferred(struct bosh_bo *bo)
  * Return: the BO, with one reference, or an ERR_PTR().
  */
 struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size,
-			       u32 placement)
+			       u32 placement, bool shmem)
 {
 	struct bosh_group *g;
 	struct bosh_bo *bo;
@@ -299,6 +311,18 @@ struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size,
 	bo->bdev = bdev;
 	bo->group = g;
 	bo->placement = placement;
+	INIT_LIST_HEAD(&bo->shmem_link);
+	if (shmem) {
+		/* Charged, as the BO's bookkeeping, to the caller's memcg. */
+		int err = bosh_bo_shmem_init(bo);
+
+		if (err) {
+			kvfree(bo->slots);
+			kfree(bo);
+			bosh_group_put(g);
+			return ERR_PTR(err);
+		}
+	}
 	INIT_LIST_HEAD(&bo->vram_blocks);
 	INIT_LIST_HEAD(&bo->vram_node.link);
 	INIT_LIST_HEAD(&bo->evict_link);
@@ -330,6 +354,32 @@ static pgoff_t bosh_bo_empty_run(struct bosh_bo *bo, pgoff_t i, pgoff_t max)
 	return n;
 }
 
+/*
+ * A shmem-native BO's empty run at @i, up to @run pages, a page at a time
+ * (the file's folios are small): returns the pages populated, or the
+ * first one's error.
+ */
+static int bosh_bo_populate_shmem(struct bosh_bo *bo, pgoff_t i, pgoff_t run)
+{
+	struct mem_cgroup *old;
+	pgoff_t n;
+
+	struct page *page = NULL;
+
+	old = bosh_group_charge_begin(bo->group);
+	for (n = 0; n < run; n++) {
+		page = bosh_bo_shmem_pin(bo, i + n);
+		if (IS_ERR(page))
+			break;
+		bo->slots[i + n] = bosh_slot_from_page(page);
+	}
+	bosh_group_charge_end(old);
+	if (!n)
+		return PTR_ERR(page);
+	bosh_bo_resident_add(bo, n);
+	return n;
+}
+
 static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 {
 	pgoff_t run = bosh_bo_empty_run(bo, i, min_t(pgoff_t, end - i,
@@ -340,6 +390,8 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 
 	if (!bosh_may_grow(bo->bdev, run))
 		return -ENOMEM;
+	if (bo->shmem)
+		return bosh_bo_populate_shmem(bo, i, run);
 	old = bosh_group_charge_begin(bo->group);
 	page = bosh_pages_alloc(ilog2(run), true, BOSH_BO_PAGE_GFP,
 				&bo->bdev->faults.alloc);
@@ -354,6 +406,39 @@ static int bosh_bo_populate_slot(struct bosh_bo *bo, pgoff_t i, pgoff_t end)
 	return n;
 }
 
+/*
+ * The admission rule for a restore: memory-neutral when the backed-up
+ * page is still in RAM (the store's copy, which the restore drops, or a
+ * shmem-native BO's unpinned page, which it pins again); otherwise one
+ * page more, as a new page is.
+ */
+static bool bosh_bo_may_restore(struct bosh_bo *bo, pgoff_t i)
+{
+	if (bo->shmem)
+		return bosh_bo_shmem_in_ram(bo, i) || bosh_may_grow(bo->bdev, 1);
+	return bosh_may_restore(bo->bdev, bosh_slot_handle(bo->slots[i]));
+}
+
+/* The copy model's restore of slot @i into a new page, or an ERR_PTR(). */
+static struct page *bosh_bo_read_back(struct bosh_bo *bo, pgoff_t i)
+{
+	struct bosh_device *bdev = bo->bdev;
+	struct page *page;
+	int err;
+
+	page = bosh_pages_alloc(0, false, BOSH_BO_PAGE_GFP, &bdev->faults.alloc);
+	if (!page)
+		return ERR_PTR(-ENOMEM);
+	/* A swap-in allocates too: the client's failure, not the OOM killer. */
+	err = bosh_backup_read(bdev->store, bosh_slot_handle(bo->slots[i]), page,
+			       BOSH_CLIENT_GFP);
+	if (err) {
+		bosh_pages_free(page);
+		return ERR_PTR(err);
+	}
+	return page;
+}
+
 static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i,
 				struct bosh_backup_drops *drops)
 {
@@ -363,19 +448,15 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i,
 	struct page *page;
 	int err;
 
-	if (!bosh_may_restore(bdev, handle)) {
+	if (!bosh_bo_may_restore(bo, i)) {
 		err = -ENOMEM;
 		goto out_err;
 	}
 	old = bosh_group_charge_begin(bo->group);
-	page = bosh_pages_alloc(0, false, BOSH_BO_PAGE_GFP, &bdev->faults.alloc);
-	/* A swap-in allocates too: the client's failure, not the OOM killer. */
-	err = page ? bosh_backup_read(bdev->store, handle, page, BOSH_CLIENT_GFP) :
-		     -ENOMEM;
+	page = bo->shmem ? bosh_bo_shmem_pin(bo, i) : bosh_bo_read_back(bo, i);
 	bosh_group_charge_end(old);
-	if (err) {
-		if (page)
-			bosh_pages_free(page);
+	if (IS_ERR(page)) {
+		err = PTR_ERR(page);
 		goto out_err;
 	}
 #ifdef BOSH_TEST_HOOKS
@@ -390,7 +471,8 @@ static int bosh_bo_restore_slot(struct bosh_bo *bo, pgoff_t i,
 	/* Install first, then drop the store copy: an error loses nothing. */
 	bo->slots[i] = bosh_slot_from_page(page);
 	bosh_bo_backup_from(bo, i);
-	bosh_backup_drop_later(drops, handle);
+	if (!bo->shmem)
+		bosh_backup_drop_later(drops, handle);
 	bosh_bo_backed_up_add(bo, -1);
 	bosh_bo_resident_add(bo, 1);
 	bosh_stat_add(bdev, BOSH_STAT_RESTORED_TOTAL, 1);
@@ -752,8 +834,11 @@ bool bosh_bo_is_idle(struct bosh_bo *bo)
 	return dma_resv_test_signaled(bo->base.resv, DMA_RESV_USAGE_BOOKKEEP);
 }
 
-/* Returns the pages taken: resident ones and the store's copies. */
-static long bosh_bo_purge_locked(struct bosh_bo *bo)
+/*
+ * Takes resident pages and backed-up ones (the store's copies, or a
+ * shmem-native BO's unpinned pages): all of them are released.
+ */
+static void bosh_bo_purge_locked(struct bosh_bo *bo, struct bosh_shrunk *s)
 {
 	struct bosh_device *bdev = bo->bdev;
 	long resident = bo->nr_resident, backed_up = bo->nr_backed_up;
@@ -761,12 +846,13 @@ static long bosh_bo_purge_locked(struct bosh_bo *bo)
 	bosh_bo_zap_mappings(bo);
 	bosh_bo_resident_add(bo, -resident);
 	bosh_bo_backed_up_add(bo, -backed_up);
-	bosh_bo_release_slots(bo);
+	s->ram += bosh_bo_release_slots(bo);
 	WRITE_ONCE(bo->purged, true);
 	bosh_bo_relist(bo);
 	bosh_stat_add(bdev, BOSH_STAT_PURGED_TOTAL, resident + backed_up);
 	trace_bosh_purge(bdev->id, bo->id, resident + backed_up);
-	return resident + backed_up;
+	s->taken += resident + backed_up;
+	s->freed += resident + backed_up;
 }
 
 /* Back up one chunk; on a partial failure split it and keep the rest. */
@@ -816,8 +902,8 @@ static long bosh_bo_backup_chunk(struct bosh_bo *bo,
  * whatever earlier calls backed up, and an evict of a BO made of single
  * pages does not pay one unmap_mapping_range() per page.
  */
-static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
-				  gfp_t gfp, bool writeback, int *errp)
+static long bosh_bo_copy_out_locked(struct bosh_bo *bo, long nr_to_take,
+				    gfp_t gfp, bool writeback, int *errp)
 {
 	struct bosh_device *bdev = bo->bdev;
 	pgoff_t first = bo->backup_from, i = first, zapped = 0, zap_end = first;
@@ -871,6 +957,32 @@ static long bosh_bo_backup_locked(struct bosh_bo *bo, long nr_to_take,
 	return taken;
 }
 
+/*
+ * A shmem-native BO lets go of all its pages at once (the unevictable
+ * mark is the file's): however few pages the call asks for, the whole
+ * BO is zapped and unpinned. Nothing is copied, so nothing fails.
+ */
+static long bosh_bo_unpin_all_locked(struct bosh_bo *bo, bool writeback)
+{
+	struct bosh_device *bdev = bo->bdev;
+	long resident = bo->nr_resident, taken;
+	unsigned long written;
+
+	bosh_bo_zap_mappings(bo);
+	taken = bosh_bo_shmem_unpin_locked(bo, writeback, &written);
+	bo->backup_from = bo->npages;
+	bosh_bo_resident_add(bo, -taken);
+	bosh_bo_backed_up_add(bo, taken);
+	bosh_stat_add(bdev, BOSH_STAT_BACKED_UP_TOTAL, taken);
+	bosh_stat_add(bdev, BOSH_STAT_WRITTEN_BACK_TOTAL, written);
+	bosh_stat_add(bdev, BOSH_STAT_BACKUP_VISITED_TOTAL, bo->npages);
+	bosh_stat_add(bdev, BOSH_STAT_BACKUP_ZAPPED_TOTAL, bo->npages);
+	trace_bosh_backup(bdev->id, bo->id, taken, written, 0, 0, bo->npages,
+			  bo->npages);
+	WARN_ON_ONCE(taken != resident);
+	return taken;
+}
+
 /**
  * bosh_bo_may_shrink() - may a pass of @mode take anything from @bo
  * @bo: the BO
@@ -895,27 +1007,43 @@ bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode)
  * bosh_bo_shrink_locked() - purge or back up part of an idle BO
  * @bo: the BO, its resv held, idle
  * @mode: purge (DONTNEED BOs only) or back up (WILLNEED BOs only)
- * @nr_to_take: pages wanted; a whole chunk may overshoot
+ * @nr_to_take: pages wanted; a whole chunk may overshoot, and a
+ *	shmem-native BO is backed up whole
  * @gfp: allocation flags for the store
- * @err: set to the backup error that stopped the walk, or 0
+ * @s: what the call did is added here; @s->err is set to the backup
+ *	error that stopped the walk, or 0
  *
- * Mappings are zapped before any page is copied or freed. A backup error
- * stops the walk; the pages backed up so far stay backed up.
+ * Mappings are zapped before any page is copied, unpinned or freed. A
+ * backup error stops the walk; the pages backed up so far stay backed
+ * up. A copy-model backup frees the pages it copied; a shmem-native one
+ * only unpins them, which frees nothing (@s->freed does not grow).
  *
- * Return: pages taken from the BO: purged, or moved into the store.
+ * Return: pages taken from the BO: purged, moved into the store or
+ * unpinned.
  */
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
-			   long nr_to_take, gfp_t gfp, int *err)
+			   long nr_to_take, gfp_t gfp, struct bosh_shrunk *s)
 {
+	long taken = s->taken, n;
+
 	dma_resv_assert_held(bo->base.resv);
-	*err = 0;
+	s->err = 0;
 
 	if (!bosh_bo_may_shrink(bo, mode))
 		return 0;
-	if (mode == BOSH_SHRINK_PURGE)
-		return bosh_bo_purge_locked(bo);
-	return bosh_bo_backup_locked(bo, nr_to_take, gfp,
-				     mode == BOSH_SHRINK_WRITEBACK, err);
+	if (mode == BOSH_SHRINK_PURGE) {
+		bosh_bo_purge_locked(bo, s);
+		return s->taken - taken;
+	}
+	if (bo->shmem) {
+		n = bosh_bo_unpin_all_locked(bo, mode == BOSH_SHRINK_WRITEBACK);
+	} else {
+		n = bosh_bo_copy_out_locked(bo, nr_to_take, gfp,
+					    mode == BOSH_SHRINK_WRITEBACK, &s->err);
+		s->freed += n;
+	}
+	s->taken += n;
+	return n;
 }
 
 /**

@@ -6,7 +6,7 @@
 #include "bosh_types.h"
 
 struct bosh_bo *bosh_bo_create(struct bosh_device *bdev, size_t size,
-			       u32 placement);
+			       u32 placement, bool shmem);
 void bosh_bo_resident_add(struct bosh_bo *bo, long pages);
 void bosh_bo_zap_mappings(struct bosh_bo *bo);
 void bosh_bo_pin_account(struct bosh_bo *bo, int sign);
@@ -19,7 +19,7 @@ int bosh_bo_pin_prepare(struct bosh_bo *bo);
 enum bosh_lru_list bosh_bo_lru_list(struct bosh_bo *bo);
 bool bosh_bo_may_shrink(struct bosh_bo *bo, enum bosh_shrink_mode mode);
 long bosh_bo_shrink_locked(struct bosh_bo *bo, enum bosh_shrink_mode mode,
-			   long nr_to_take, gfp_t gfp, int *err);
+			   long nr_to_take, gfp_t gfp, struct bosh_shrunk *s);
 bool bosh_bo_is_idle(struct bosh_bo *bo);
 void bosh_bo_set_madv_locked(struct bosh_bo *bo, unsigned int madv);
 int bosh_bo_pin_locked(struct bosh_bo *bo, bool interruptible);

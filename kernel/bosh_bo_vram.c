@@ -232,6 +232,7 @@ static int bosh_bo_alloc_system(struct bosh_bo *bo, unsigned long *slots)
 int bosh_bo_evict_vram_locked(struct bosh_bo *bo)
 {
 	struct bosh_device *bdev = bo->bdev;
+	struct bosh_shrunk purged = {};
 	unsigned long *slots;
 	pgoff_t i;
 	int err;
@@ -239,7 +240,7 @@ int bosh_bo_evict_vram_locked(struct bosh_bo *bo)
 	dma_resv_assert_held(bo->base.resv);
 	if (bo->madv == BOSH_MADV_DONTNEED) {
 		bosh_bo_shrink_locked(bo, BOSH_SHRINK_PURGE, bo->npages, GFP_KERNEL,
-				      &err);
+				      &purged);
 		if (bo->purged) {
 			bosh_stat_add(bdev, BOSH_STAT_VRAM_EVICTED_TOTAL, bo->npages);
 			return 0;

@@ -17,46 +17,59 @@
  * A restore whose store copy is in RAM is memory-neutral (the copy is
  * dropped once its page is installed): it is admitted whatever the
  * pressure. A restore from swap needs one page more, as a new page does.
+ *
+ * Shmem-native BOs' unpinned pages still in RAM count as the store's
+ * copies in RAM do: reclaim can push them to swap, they will need swap
+ * space, and pinning one again is memory-neutral.
  */
 #include <linux/mm.h>
 #include <linux/swap.h>
 
+#include "bosh_bo_shmem.h"
 #include "bosh_budget.h"
 #include "bosh_types.h"
 
 /* A BO grows only while this share of RAM (1/64) stays over. */
 #define BOSH_GROW_MARGIN_SHIFT	6
 
+/*
+ * Pages backed up but still in RAM, which will need swap space: the
+ * store's copies and shmem-native BOs' unpinned pages.
+ */
+static long bosh_unwritten_pages(struct bosh_device *bdev)
+{
+	struct bosh_backup_stats store;
+
+	bosh_backup_stats(bdev->store, &store);
+	return (long)store.unwritten + bosh_shmem_unwritten(bdev);
+}
+
 /**
  * bosh_swap_allows_backup() - is there swap room for the shrinker's backup
  * @bdev: the device
  *
- * Free swap, less what the store still holds in RAM (which will need
- * swap space), must stay above the swap_reserve_mb knob.
+ * Free swap, less what backups left in RAM (which will need swap space),
+ * must stay above the swap_reserve_mb knob.
  *
  * Return: true if a scan may back pages up.
  */
 bool bosh_swap_allows_backup(struct bosh_device *bdev)
 {
 	long reserve = (long)READ_ONCE(bdev->swap_reserve_mb) << (20 - PAGE_SHIFT);
-	struct bosh_backup_stats store;
 
-	bosh_backup_stats(bdev->store, &store);
-	return get_nr_swap_pages() - (long)store.unwritten > reserve;
+	return get_nr_swap_pages() - bosh_unwritten_pages(bdev) > reserve;
 }
 
 /*
  * Pages reclaim could still free for the device: purgeable BOs whole,
- * and, within free swap, the store's copies in RAM and the backupable
+ * and, within free swap, what backups left in RAM and the backupable
  * pages (while the reserve allows backup).
  */
 static long bosh_reclaimable_pages(struct bosh_device *bdev)
 {
 	long purgeable, to_swap, swap = get_nr_swap_pages();
-	struct bosh_backup_stats store;
 
-	bosh_backup_stats(bdev->store, &store);
-	to_swap = store.unwritten;
+	to_swap = bosh_unwritten_pages(bdev);
 	if (!READ_ONCE(bdev->shrinker_enabled))
 		return min(to_swap, max(swap, 0L));
 	purgeable = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +

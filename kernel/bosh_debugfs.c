@@ -11,6 +11,7 @@
 #include <uapi/drm/bosh_drm.h>
 
 #include "bosh_bo.h"
+#include "bosh_bo_shmem.h"
 #include "bosh_debugfs.h"
 #include "bosh_drv.h"
 #include "bosh_shrinker.h"
@@ -75,6 +76,7 @@ static int bosh_stats_show(struct seq_file *m, void *unused)
 	bosh_backup_stats(bdev->store, &store);
 	seq_printf(m, "store_pages %lu\n", store.stored);
 	seq_printf(m, "store_unwritten %lu\n", store.unwritten);
+	seq_printf(m, "shmem_unwritten %ld\n", bosh_shmem_unwritten(bdev));
 	/* A capacity, and VRAM no eviction can free: not BO gauges. */
 	seq_printf(m, "vram_pages_total %lu\n", bdev->vram.npages);
 	seq_printf(m, "vram_pages_pinned %ld\n", bosh_vram_pinned(&bdev->vram));

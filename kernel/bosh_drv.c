@@ -191,6 +191,8 @@ static int bosh_probe(struct platform_device *pdev)
 	bdev->id = pdev->id;
 	spin_lock_init(&bdev->groups_lock);
 	INIT_LIST_HEAD(&bdev->groups);
+	spin_lock_init(&bdev->shmem_lock);
+	INIT_LIST_HEAD(&bdev->shmem_bos);
 	mutex_init(&bdev->limits_lock);
 	bdev->shrinker_enabled = 1;
 	bdev->swap_reserve_mb = BOSH_DEFAULT_SWAP_RESERVE_MB;

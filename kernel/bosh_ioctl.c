@@ -17,6 +17,7 @@
 #include "bosh_fence.h"
 #include "bosh_place.h"
 #include "bosh_ioctl.h"
+#include "bosh_bo_shmem.h"
 #include "bosh_prime.h"
 #include "bosh_svm.h"
 
@@ -25,12 +26,17 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 {
 	struct bosh_device *bdev = to_bosh_device(drm);
 	struct drm_bosh_bo_create *args = data;
+	bool shmem = args->flags & BOSH_BO_CREATE_SHMEM;
+	u32 placement = args->flags & BOSH_PLACE_MASK;
 	struct bosh_bo *bo;
 	u64 cap;
 	int ret;
 
-	if ((args->flags & ~BOSH_PLACE_MASK) || !args->size ||
-	    !PAGE_ALIGNED(args->size))
+	if ((args->flags & ~(BOSH_PLACE_MASK | BOSH_BO_CREATE_SHMEM)) ||
+	    !args->size || !PAGE_ALIGNED(args->size))
+		return -EINVAL;
+	/* A shmem-native BO never enters VRAM: the combination is undefined. */
+	if (shmem && (placement & BOSH_PLACE_VRAM))
 		return -EINVAL;
 	/* VRAM alone where it could never fit: no validation would succeed. */
 	if ((args->flags & BOSH_PLACE_MASK) == BOSH_PLACE_VRAM &&
@@ -56,8 +62,8 @@ static int bosh_ioctl_bo_create(struct drm_device *drm, void *data,
 	bdev->bytes_total += args->size;
 	mutex_unlock(&bdev->limits_lock);
 
-	bo = bosh_bo_create(bdev, args->size,
-			    args->flags ? args->flags : BOSH_PLACE_SYSTEM);
+	bo = bosh_bo_create(bdev, args->size, placement ?: BOSH_PLACE_SYSTEM,
+			    shmem);
 	if (IS_ERR(bo)) {
 		mutex_lock(&bdev->limits_lock);
 		bdev->bytes_total -= args->size;
@@ -319,6 +325,7 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 		args->resident = obj->size >> PAGE_SHIFT;
 		args->backed_up = 0;
 		args->vram_pages = 0;
+		args->backed_up_in_ram = 0;
 		args->flags = BOSH_BO_IMPORTED;
 		if (!dma_resv_test_signaled(obj->resv, DMA_RESV_USAGE_BOOKKEEP))
 			args->flags |= BOSH_BO_BUSY;
@@ -332,7 +339,10 @@ static int bosh_ioctl_bo_info(struct drm_device *drm, void *data,
 	args->resident = bo->nr_resident;
 	args->backed_up = bo->nr_backed_up;
 	args->vram_pages = bo->in_vram ? bo->npages : 0;
+	args->backed_up_in_ram = bosh_bo_backed_up_in_ram(bo);
 	args->flags = bo->in_vram ? BOSH_BO_IN_VRAM : 0;
+	if (bo->shmem)
+		args->flags |= BOSH_BO_SHMEM;
 	if (bo->madv == BOSH_MADV_DONTNEED)
 		args->flags |= BOSH_BO_DONTNEED;
 	if (bo->purged)

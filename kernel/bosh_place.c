@@ -479,11 +479,12 @@ static int bosh_place_system(struct bosh_bo *bo)
  * VRAM first when the placement has it, system memory when it allows it
  * and VRAM cannot be had (-ENOSPC, -ENOMEM). A BO that enters VRAM is
  * restored into system memory first, interruptibly, as BO_VALIDATE
- * always restored. A pinned BO does not move.
+ * always restored. A pinned BO does not move. A shmem-native BO lives
+ * in system memory only: VRAM alone is refused, both bits mean system.
  *
- * Return: 0 or a negative errno: -ENOSPC, -ENOMEM, -ENODATA (purged),
- * -EBUSY (pinned where @placement does not allow), -EIO, -ERESTARTSYS,
- * -EINTR, -ENODEV.
+ * Return: 0 or a negative errno: -EINVAL (VRAM alone for a shmem-native
+ * BO), -ENOSPC, -ENOMEM, -ENODATA (purged), -EBUSY (pinned where
+ * @placement does not allow), -EIO, -ERESTARTSYS, -EINTR, -ENODEV.
  */
 int bosh_place_validate(struct bosh_bo *bo, u32 placement)
 {
@@ -493,6 +494,11 @@ int bosh_place_validate(struct bosh_bo *bo, u32 placement)
 
 	if (!placement)
 		placement = bo->placement;
+	if (bo->shmem) {
+		if (placement == BOSH_PLACE_VRAM)
+			return -EINVAL;
+		placement = BOSH_PLACE_SYSTEM;
+	}
 	if (!drm_dev_enter(&bdev->drm, &idx))
 		return -ENODEV;
 	drm_dev_exit(idx);

@@ -130,17 +130,18 @@ static enum bosh_shrink_mode bosh_backup_mode(struct bosh_device *bdev,
 
 /* One pass over @g, if the stage allows it there. */
 static long bosh_shrink_group(struct bosh_group *g, enum bosh_shrink_mode mode,
-			      long nr, gfp_t gfp, long *looked, long *ram)
+			      long nr, gfp_t gfp, long *looked,
+			      struct bosh_shrunk *s)
 {
 	if (mode != BOSH_SHRINK_PURGE && !bosh_group_may_back_up(g))
 		return 0;
-	return bosh_walk_scan(g, mode, nr, gfp, looked, ram);
+	return bosh_walk_scan(g, mode, nr, gfp, looked, s);
 }
 
 /* One stage over @sc's groups, or over every group when @sc is NULL. */
 static long bosh_shrink_pass(struct bosh_device *bdev, struct shrink_control *sc,
 			     enum bosh_shrink_mode mode, long nr, gfp_t gfp,
-			     long *looked, long *ram)
+			     long *looked, struct bosh_shrunk *s)
 {
 	struct bosh_group *groups[BOSH_SCAN_GROUPS], *g = NULL;
 	long taken = 0;
@@ -149,7 +150,7 @@ static long bosh_shrink_pass(struct bosh_device *bdev, struct shrink_control *sc
 	if (!sc) {
 		while (taken < nr && (g = bosh_group_next(bdev, g)))
 			taken += bosh_shrink_group(g, mode, nr - taken, gfp,
-						   looked, ram);
+						   looked, s);
 		bosh_group_put(g);
 		return taken;
 	}
@@ -157,7 +158,7 @@ static long bosh_shrink_pass(struct bosh_device *bdev, struct shrink_control *sc
 	for (i = 0; i < n; i++) {
 		if (taken < nr)
 			taken += bosh_shrink_group(groups[i], mode, nr - taken,
-						   gfp, looked, ram);
+						   gfp, looked, s);
 		bosh_group_put(groups[i]);
 	}
 	return taken;
@@ -165,38 +166,37 @@ static long bosh_shrink_pass(struct bosh_device *bdev, struct shrink_control *sc
 
 /*
  * The stages in order, over @sc's memcg or every group (@sc NULL).
- * Returns the pages taken from BOs (purged, or moved to the store);
- * *@ram_freed is the RAM purging freed for good, *@examined what the
+ * Fills @s: the pages taken from BOs (purged, moved to the store or
+ * unpinned: the scan's progress), those the call released (what it
+ * reports freed), the RAM purging gave back for good. Returns what the
  * stages looked at.
  */
 static unsigned long bosh_shrink(struct bosh_device *bdev,
 				 struct shrink_control *sc,
 				 unsigned long nr_to_scan, gfp_t gfp,
 				 enum bosh_scan_caller caller,
-				 unsigned long *ram_freed, unsigned long *examined)
+				 struct bosh_shrunk *s)
 {
 	u64 start = ktime_get_ns();
-	long taken, looked = 0, ram = 0, purged;
+	long taken, looked = 0, purged;
 
 	bosh_stat_add(bdev, BOSH_STAT_SCANS_TOTAL, 1);
 	bosh_stat_add(bdev, bosh_scan_caller_stat[caller], 1);
 	/* Stage 1. */
 	taken = bosh_shrink_pass(bdev, sc, BOSH_SHRINK_PURGE, nr_to_scan, gfp,
-				 &looked, &ram);
+				 &looked, s);
 	purged = taken;
-	*ram_freed = ram;
 
 	/* Stages 2 and 3, in one pass. */
 	if (taken < nr_to_scan && (gfp & __GFP_FS))
 		taken += bosh_shrink_pass(bdev, sc, bosh_backup_mode(bdev, gfp),
-					  nr_to_scan - taken, gfp,
-					  &looked, &ram);
-	*examined = max(looked, taken);
-	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, *examined);
-	bosh_stat_add(bdev, BOSH_STAT_FREED_TOTAL, taken);
+					  nr_to_scan - taken, gfp, &looked, s);
+	looked = max(looked, taken);
+	bosh_stat_add(bdev, BOSH_STAT_SCANNED_TOTAL, looked);
+	bosh_stat_add(bdev, BOSH_STAT_FREED_TOTAL, s->freed);
 	trace_bosh_shrink(bdev->id, nr_to_scan, taken, purged, gfp,
 			  ktime_get_ns() - start);
-	return taken;
+	return looked;
 }
 
 /*
@@ -220,21 +220,21 @@ static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
 					struct shrink_control *sc)
 {
 	struct bosh_device *bdev = shrinker->private_data;
-	unsigned long taken, ram_freed, examined;
+	struct bosh_shrunk s = {};
 	bool all;
 
 	if (!READ_ONCE(bdev->shrinker_enabled) || !bosh_sc_groups(sc, &all))
 		return SHRINK_STOP;
-	taken = bosh_shrink(bdev, all ? NULL : sc, sc->nr_to_scan, sc->gfp_mask,
-			    bosh_scan_caller(sc), &ram_freed, &examined);
-	sc->nr_scanned = examined;
+	sc->nr_scanned = bosh_shrink(bdev, all ? NULL : sc, sc->nr_to_scan,
+				     sc->gfp_mask, bosh_scan_caller(sc), &s);
 	/*
-	 * Only purged resident pages left the system for good; backed-up
-	 * pages moved into the store, which the mm reclaims (and accounts)
-	 * itself.
+	 * Only purged pages left the system for good; backed-up pages
+	 * moved into the store, or were unpinned, and the mm reclaims (and
+	 * accounts) those itself.
 	 */
-	mm_account_reclaimed_pages(ram_freed);
-	return taken ?: SHRINK_STOP;
+	mm_account_reclaimed_pages(s.ram);
+	/* Unpinning alone is progress that freed nothing: 0, not STOP. */
+	return s.taken ? s.freed : SHRINK_STOP;
 }
 
 /**
@@ -246,12 +246,13 @@ static unsigned long bosh_shrinker_scan(struct shrinker *shrinker,
  * drop_caches does, so lockdep checks bosh's reclaim path as the mm
  * would run it.
  *
- * Return: pages taken from BOs.
+ * Return: pages the scan released (purged, or copied into the store
+ * and freed; not those it only unpinned).
  */
 unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 				     unsigned long nr_to_scan)
 {
-	unsigned long taken, ram_freed, examined;
+	struct bosh_shrunk s = {};
 	gfp_t gfp = GFP_KERNEL;
 	unsigned int flags;
 
@@ -262,11 +263,10 @@ unsigned long bosh_shrink_as_reclaim(struct bosh_device *bdev,
 #endif
 	fs_reclaim_acquire(gfp);
 	flags = memalloc_noreclaim_save();
-	taken = bosh_shrink(bdev, NULL, nr_to_scan, gfp, BOSH_SCAN_DEBUGFS,
-			    &ram_freed, &examined);
+	bosh_shrink(bdev, NULL, nr_to_scan, gfp, BOSH_SCAN_DEBUGFS, &s);
 	memalloc_noreclaim_restore(flags);
 	fs_reclaim_release(gfp);
-	return taken;
+	return s.freed;
 }
 
 /* One waiting pass of @mode over every group. */

@@ -126,6 +126,8 @@ enum bosh_stat {
  * @next_bo_id: last BO id handed out
  * @walk_seq: number of the last purge or evict walk
  * @faults: fault-injection points
+ * @shmem_lock: protects @shmem_bos
+ * @shmem_bos: every shmem-native BO of the device
  * @debugfs_alias: the /sys/kernel/debug/bosh/bosh.N symlink
  * @test_corrupt_restores: test builds only: restores left to corrupt
  * @test_shrink_gfp: test builds only: the gfp mask of debugfs shrink, 0
@@ -156,6 +158,8 @@ struct bosh_device {
 	atomic_t next_bo_id;
 	atomic64_t walk_seq;
 	struct bosh_faults faults;
+	spinlock_t shmem_lock;		/* protects shmem_bos */
+	struct list_head shmem_bos;
 	struct dentry *debugfs_alias;
 #ifdef BOSH_TEST_HOOKS
 	atomic_t test_corrupt_restores;
@@ -196,6 +200,10 @@ struct bosh_device {
  * @vram_node: entry in the device's VRAM LRU while @in_vram
  * @place_seq: the last VRAM walk that gave up on the BO, under its resv
  * @evict_link: entry in a VRAM walk's list of victims it trylocked
+ * @shmem: a shmem-native BO's own file (BOSH_BO_CREATE_SHMEM), else
+ *	NULL: its slots hold pinned pages of the file, or their own index
+ *	in it once unpinned (bosh_bo_shmem.c)
+ * @shmem_link: entry in the device's list of shmem-native BOs
  */
 struct bosh_bo {
 	struct drm_gem_object base;
@@ -223,6 +231,8 @@ struct bosh_bo {
 	struct bosh_vram_node vram_node;
 	u64 place_seq;
 	struct list_head evict_link;
+	struct file *shmem;
+	struct list_head shmem_link;
 };
 
 static inline struct bosh_device *to_bosh_device(struct drm_device *drm)
@@ -288,6 +298,24 @@ enum bosh_shrink_mode {
 	BOSH_SHRINK_PURGE,
 	BOSH_SHRINK_BACKUP,
 	BOSH_SHRINK_WRITEBACK,
+};
+
+/**
+ * struct bosh_shrunk - what shrinking BOs did, summed over the BOs
+ * @taken: pages taken from BOs: purged, copied into the store, or
+ *	unpinned (shmem-native); the scan's progress
+ * @freed: pages the call released: purged, or copied into the store
+ *	and freed; not unpinned shmem-native pages, which reclaim frees
+ *	later, if it wants them
+ * @ram: RAM a purge gave back for good (the store's copies it dropped,
+ *	or a shmem-native BO's unpinned pages, may have been in swap)
+ * @err: the backup error that stopped the last BO's walk, or 0
+ */
+struct bosh_shrunk {
+	long taken;
+	long freed;
+	long ram;
+	int err;
 };
 
 /* The list a pass of @mode walks: purge DONTNEED BOs, back up the others. */

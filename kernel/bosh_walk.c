@@ -73,8 +73,7 @@ static void bosh_walk_rotate(struct bosh_lru *lru, struct bosh_bo *bo,
  * @gfp: allocation flags for the store
  * @examined: grows by the pages of every eligible BO met, taken or
  *	skipped
- * @ram_freed: grows by the resident pages a purge freed (the store's
- *	copies it dropped may have been in swap)
+ * @s: what the pass did is added here
  *
  * Walks only the list of the pass, least recently used first, trylocking
  * each BO. A busy or locked BO is rotated to the tail, as msm does: any
@@ -86,7 +85,7 @@ static void bosh_walk_rotate(struct bosh_lru *lru, struct bosh_bo *bo,
  * Return: the pages taken from BOs.
  */
 long bosh_walk_scan(struct bosh_group *g, enum bosh_shrink_mode mode,
-		    long nr_to_take, gfp_t gfp, long *examined, long *ram_freed)
+		    long nr_to_take, gfp_t gfp, long *examined, struct bosh_shrunk *s)
 {
 	struct bosh_device *bdev = g->bdev;
 	struct bosh_lru_link cursor = { .cursor = true };
@@ -95,7 +94,6 @@ long bosh_walk_scan(struct bosh_group *g, enum bosh_shrink_mode mode,
 	struct list_head *head = &g->lru.lists[list];
 	struct bosh_lru *lru = &g->lru;
 	struct bosh_bo *bo;
-	int err;
 
 	spin_lock(&lru->lock);
 	list_add(&cursor.node, head);
@@ -113,19 +111,15 @@ long bosh_walk_scan(struct bosh_group *g, enum bosh_shrink_mode mode,
 		if (!dma_resv_trylock(bo->base.resv)) {
 			bosh_stat_add(bdev, BOSH_STAT_SKIPPED_LOCKED_TOTAL, 1);
 		} else {
-			long resident = bo->nr_resident, n = 0;
-
 			if (!bosh_bo_is_idle(bo)) {
 				bosh_stat_add(bdev, BOSH_STAT_SKIPPED_BUSY_TOTAL, 1);
 			} else {
-				n = bosh_bo_shrink_locked(bo, mode, nr_to_take - taken,
-							  gfp, &err);
+				taken += bosh_bo_shrink_locked(bo, mode,
+							       nr_to_take - taken,
+							       gfp, s);
 				rotate = false;
 			}
 			dma_resv_unlock(bo->base.resv);
-			taken += n;
-			if (mode == BOSH_SHRINK_PURGE && n)
-				*ram_freed += resident;
 		}
 		if (rotate)
 			bosh_walk_rotate(lru, bo, list);
@@ -164,7 +158,7 @@ int bosh_walk_waiting(struct bosh_group *g, enum bosh_shrink_mode mode,
 	spin_lock(&lru->lock);
 	list_add(&cursor.node, head);
 	while ((bo = bosh_walk_next(lru, head, &cursor))) {
-		int shrink_err = 0;
+		struct bosh_shrunk shrunk = {};
 		long ret;
 
 		if (bo->walk_seq == walk)
@@ -181,15 +175,15 @@ int bosh_walk_waiting(struct bosh_group *g, enum bosh_shrink_mode mode,
 		if (!ret) {
 			if (bosh_bo_is_idle(bo))
 				*taken += bosh_bo_shrink_locked(bo, mode, LONG_MAX,
-								GFP_KERNEL, &shrink_err);
+								GFP_KERNEL, &shrunk);
 			dma_resv_unlock(bo->base.resv);
 		}
 		drm_gem_object_put(&bo->base);
 		cond_resched();
 		if (ret < 0 && !err)
 			err = ret;
-		if (shrink_err && !err)
-			err = shrink_err;
+		if (shrunk.err && !err)
+			err = shrunk.err;
 
 		spin_lock(&lru->lock);
 		if (err == -ERESTARTSYS || err == -EINTR)

@@ -10,12 +10,13 @@
 struct bosh_bo;
 struct bosh_device;
 struct bosh_group;
+struct bosh_shrunk;
 enum bosh_shrink_mode;
 
 void bosh_walk_visit_bos(struct bosh_device *bdev, void *arg,
 			 void (*fn)(struct bosh_bo *bo, void *arg));
 long bosh_walk_scan(struct bosh_group *g, enum bosh_shrink_mode mode,
-		    long nr_to_take, gfp_t gfp, long *examined, long *ram_freed);
+		    long nr_to_take, gfp_t gfp, long *examined, struct bosh_shrunk *s);
 int bosh_walk_waiting(struct bosh_group *g, enum bosh_shrink_mode mode,
 		      u64 walk, long *taken);
 

@@ -41,44 +41,93 @@ static const char *const bo_knobs[] = {
 };
 #define NR_BO_KNOBS	(sizeof(bo_knobs) / sizeof(bo_knobs[0]))
 
+/* What the fixtures of this file hold. */
+#define BO_FIXTURE_MEMBERS	\
+	int fd;			\
+	uint64_t seed;		\
+	long knobs[NR_BO_KNOBS]
+
+/* Tests of every backing model: each runs for both. */
 FIXTURE(bo) {
-	int fd;
-	uint64_t seed;
-	long knobs[NR_BO_KNOBS];
+	BO_FIXTURE_MEMBERS;
 };
 
-FIXTURE_SETUP(bo)
+FIXTURE_VARIANT(bo) {
+	uint32_t create_flags;
+};
+
+FIXTURE_VARIANT_ADD(bo, copy) {
+	.create_flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(bo, shmem) {
+	.create_flags = BOSH_BO_CREATE_SHMEM,
+};
+
+/*
+ * Tests of the copy model's store alone, which the shmem-native model
+ * does not have: each says why it does not apply there.
+ */
+FIXTURE(store) {
+	BO_FIXTURE_MEMBERS;
+};
+
+static void bo_fixture_setup(struct __test_metadata *_metadata, int *fd,
+		     uint64_t *seed, long *knobs)
 {
 	unsigned int i;
 
 	for (i = 0; i < NR_BO_KNOBS; i++)
-		self->knobs[i] = -1;
+		knobs[i] = -1;
 	for (i = 0; i < NR_BO_KNOBS; i++) {
-		self->knobs[i] = bosh_sysfs_read(0, bo_knobs[i]);
-		ASSERT_LE(0, self->knobs[i]) TH_LOG("knob %s", bo_knobs[i]);
+		knobs[i] = bosh_sysfs_read(0, bo_knobs[i]);
+		ASSERT_LE(0, knobs[i]) TH_LOG("knob %s", bo_knobs[i]);
 	}
-	self->fd = bosh_open(0);
-	ASSERT_GE(self->fd, 0);
-	self->seed = bosh_seed();
+	*fd = bosh_open(0);
+	ASSERT_GE(*fd, 0);
+	*seed = bosh_seed();
 	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "1"));
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
 }
 
-FIXTURE_TEARDOWN(bo)
+static void bo_fixture_teardown(struct __test_metadata *_metadata, int fd,
+			const long *knobs)
 {
 	char val[32];
 	unsigned int i;
 
 	/* Also after a failed assertion, which skips the test's own reset. */
 	for (i = 0; i < NR_BO_KNOBS; i++) {
-		if (self->knobs[i] < 0)
+		if (knobs[i] < 0)
 			continue;
-		snprintf(val, sizeof(val), "%ld", self->knobs[i]);
+		snprintf(val, sizeof(val), "%ld", knobs[i]);
 		EXPECT_EQ(0, bosh_sysfs_write(0, bo_knobs[i], val));
-		EXPECT_EQ(self->knobs[i], bosh_sysfs_read(0, bo_knobs[i]));
+		EXPECT_EQ(knobs[i], bosh_sysfs_read(0, bo_knobs[i]));
 	}
 	bosh_sysfs_write(0, "writeback", "0");
-	close(self->fd);
+	close(fd);
+}
+
+FIXTURE_SETUP(bo)
+{
+	bosh_create_flags = variant->create_flags;
+	bo_fixture_setup(_metadata, &self->fd, &self->seed, self->knobs);
+}
+
+FIXTURE_TEARDOWN(bo)
+{
+	bo_fixture_teardown(_metadata, self->fd, self->knobs);
+}
+
+FIXTURE_SETUP(store)
+{
+	bosh_create_flags = 0;
+	bo_fixture_setup(_metadata, &self->fd, &self->seed, self->knobs);
+}
+
+FIXTURE_TEARDOWN(store)
+{
+	bo_fixture_teardown(_metadata, self->fd, self->knobs);
 }
 
 static void gauges_add_up(struct __test_metadata *_metadata)
@@ -102,20 +151,26 @@ TEST_F(bo, create_info_close)
 	EXPECT_EQ(64 * BOSH_PAGE, info.size);
 	EXPECT_EQ(0, info.resident);
 	EXPECT_EQ(0, info.backed_up);
-	EXPECT_EQ(0, info.flags);
+	EXPECT_EQ(0, info.backed_up_in_ram);
+	EXPECT_EQ(bosh_model_info_flags(), info.flags);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 	EXPECT_EQ(-ENOENT, bosh_info(self->fd, h, &info));
 }
 
 TEST_F(bo, create_bad_input)
 {
-	struct drm_bosh_bo_create c = { .size = BOSH_PAGE, .flags = 0x4 };
+	struct drm_bosh_bo_create c = { .size = BOSH_PAGE, .flags = 0x8 };
 	long bos = bosh_stat(0, "bos");
 	uint32_t h;
 
-	/* Bits beyond the placement's (0x1, 0x2). */
+	/* Bits beyond the placement's (0x1, 0x2) and the model's (0x4). */
 	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_CREATE, &c));
 	c.flags = 0x80000000;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_CREATE, &c));
+	/* A shmem-native BO never enters VRAM, with or without a fallback. */
+	c.flags = BOSH_BO_CREATE_SHMEM | BOSH_PLACE_VRAM;
+	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_CREATE, &c));
+	c.flags = BOSH_BO_CREATE_SHMEM | BOSH_PLACE_MASK;
 	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_CREATE, &c));
 	EXPECT_EQ(-EINVAL, bosh_create(self->fd, 0, &h));
 	EXPECT_EQ(-EINVAL, bosh_create(self->fd, 100, &h));
@@ -214,8 +269,12 @@ TEST_F(bo, other_bad_input)
 	info.handle = h;
 	info.pad = 1;
 	EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_INFO, &info));
+	/* VRAM alone for a BO that cannot go there. */
+	v.flags = BOSH_PLACE_VRAM;
+	if (bosh_model_shmem())
+		EXPECT_EQ(-EINVAL, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE, &v));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
-	EXPECT_EQ(0, info.flags);
+	EXPECT_EQ(bosh_model_info_flags(), info.flags);
 	EXPECT_EQ(0, info.resident);
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
@@ -466,8 +525,18 @@ TEST_F(bo, shrink_frees_at_most_n_plus_a_chunk)
 	ASSERT_LT(0, read(fd, buf, sizeof(buf) - 1));
 	close(fd);
 	freed = atol(buf);
-	EXPECT_LT(0, freed);
-	EXPECT_GE(100 + 512, freed);
+	if (bosh_model_shmem()) {
+		struct drm_bosh_bo_info info;
+
+		/* The whole BO is let go of, and none of it released. */
+		EXPECT_EQ(0, freed);
+		ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+		EXPECT_EQ(n, info.backed_up);
+		EXPECT_EQ(0, info.resident);
+	} else {
+		EXPECT_LT(0, freed);
+		EXPECT_GE(100 + 512, freed);
+	}
 	gauges_add_up(_metadata);
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, KEY(h), 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
@@ -496,9 +565,11 @@ static long faults_touching(volatile char *map, uint64_t first, uint64_t last)
  * mapped, touched BO, the slots the backup visited and the pages whose
  * mappings it zapped stay within 128 plus one chunk (512 pages), and
  * every page still resident keeps its mapping. For a BO of a quarter of
- * the RAM (at most BOSH_LARGE_BO_MB where set) and one of 1/128.
+ * the RAM (at most BOSH_LARGE_BO_MB where set) and one of 1/128. The
+ * copy model's promise: a shmem-native BO is backed up whole
+ * (bo.shrink_frees_at_most_n_plus_a_chunk shows it).
  */
-TEST_F_TIMEOUT(bo, backup_call_cost_bounded_by_its_size, 900)
+TEST_F_TIMEOUT(store, backup_call_cost_bounded_by_its_size, 900)
 {
 	const long ask = 128, chunk = 512, calls = 16;
 	uint64_t ram = (uint64_t)bosh_meminfo_kib("MemTotal") * 1024;
@@ -1233,7 +1304,7 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 {
 	uint64_t n = 256, seed = self->seed;
 	char path[PATH_MAX], line[128];
-	long count = 0, freed_before, sd_scans, dbg_scans;
+	long count = 0, freed_before, backed, sd_scans, dbg_scans;
 	uint32_t h;
 	FILE *f;
 
@@ -1254,10 +1325,13 @@ TEST_F(bo, shrinker_debugfs_count_and_scan)
 	EXPECT_EQ((long)n, count);
 	/* The scan file runs the scan with plain GFP_KERNEL. */
 	freed_before = bosh_stat(0, "freed_total");
+	backed = bosh_stat(0, "backed_up_total");
 	sd_scans = bosh_stat(0, "scans_shrinker_debug_total");
 	dbg_scans = bosh_stat(0, "scans_debugfs_total");
 	ASSERT_EQ(0, scan_by(1, 64));
-	EXPECT_LT(freed_before, bosh_stat(0, "freed_total"));
+	backed = bosh_stat(0, "backed_up_total") - backed;
+	EXPECT_LT(0, backed);
+	EXPECT_EQ(freed_before + bosh_backup_frees(backed), bosh_stat(0, "freed_total"));
 	/* Each caller is counted apart: this one has no reclaim context. */
 	EXPECT_EQ(sd_scans + 1, bosh_stat(0, "scans_shrinker_debug_total"));
 	EXPECT_EQ(dbg_scans, bosh_stat(0, "scans_debugfs_total"));
@@ -1666,7 +1740,7 @@ TEST_F(bo, scan_reports_pages_examined)
 	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 0));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", "100000"));
 	/* The pinned BO is not a candidate; the other one gives all it has. */
-	EXPECT_EQ(freed + (long)n, bosh_stat(0, "freed_total"));
+	EXPECT_EQ(freed + bosh_backup_frees(n), bosh_stat(0, "freed_total"));
 	EXPECT_EQ(scanned + (long)n, bosh_stat(0, "scanned_total"));
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, self->seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
@@ -1808,9 +1882,9 @@ TEST_F_TIMEOUT(bo, swapoff_with_bos_in_swap_keeps_content, 600)
 
 	nswaps = swaps_off(swaps);
 	ASSERT_LT(0, nswaps);
-	/* Everything came back into the store's RAM. */
-	EXPECT_EQ(bosh_stat(0, "store_pages"), bosh_stat(0, "store_unwritten"));
-	EXPECT_EQ((long)(NBOS * n), bosh_stat(0, "store_pages"));
+	/* Everything came back into RAM, into the store or the BOs' files. */
+	EXPECT_EQ(bosh_backup_held(0), bosh_backup_unwritten(0));
+	EXPECT_EQ((long)(NBOS * n), bosh_backup_held(0));
 
 	/* A restore reads the store's RAM copy back. */
 	ASSERT_EQ(0, bosh_validate(self->fd, h[0]));
@@ -1863,7 +1937,7 @@ TEST_F_TIMEOUT(bo, full_swap_device_keeps_content, 600)
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "1"));
 	EXPECT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	written = bosh_stat(0, "written_back_total") - written;
-	EXPECT_EQ((long)(NBOS * n), bosh_stat(0, "store_pages"));
+	EXPECT_EQ((long)(NBOS * n), bosh_backup_held(0));
 	/* 2 MiB of swap holds at most 511 of the 1024 pages. */
 	TH_LOG("%ld of %lu pages went to swap", written, (unsigned long)(NBOS * n));
 	EXPECT_LT(0, written);
@@ -2074,22 +2148,27 @@ TEST_F(bo, gauges_equal_the_sum_of_bo_info)
 	EXPECT_EQ(total, bosh_stat(0, "pages_total"));
 	EXPECT_EQ(resident, bosh_stat(0, "pages_resident"));
 	EXPECT_EQ(backed, bosh_stat(0, "pages_backed_up"));
-	EXPECT_EQ(backed, bosh_stat(0, "store_pages"));
+	EXPECT_EQ(backed, bosh_backup_held(0));
 	EXPECT_EQ(pinned, bosh_stat(0, "pages_pinned"));
 	EXPECT_EQ(purgeable, bosh_stat(0, "pages_purgeable"));
 	EXPECT_EQ(purgeable_bu, bosh_stat(0, "pages_purgeable_backed_up"));
 	EXPECT_EQ(backupable, bosh_stat(0, "pages_backupable"));
-	/* The module's own page account, independent of the gauges. */
+	/*
+	 * The module's own page account, independent of the gauges: a
+	 * shmem-native BO's pages are shmem's, never bosh's.
+	 */
 	held = bosh_pages_held();
-	EXPECT_EQ(bosh_stat_all_devices("pages_resident"), held);
+	EXPECT_EQ(bosh_model_shmem() ? 0 : bosh_stat_all_devices("pages_resident"),
+		  held);
 	/* Spot values, so that the sums cannot agree by being wrong alike. */
 	EXPECT_EQ((long)(pages[3] / 2 + pages[1] + pages[4]), resident);
 	EXPECT_EQ((long)(pages[2] + pages[3] - pages[3] / 2), backed);
 	for (i = 0; i < NBOS; i++)
 		EXPECT_EQ(0, bosh_close_bo(self->fd, h[i]));
 	EXPECT_EQ(0, bosh_stat(0, "store_pages"));
+	EXPECT_EQ(0, bosh_stat(0, "shmem_unwritten"));
 	/* Every page of these BOs went back to the allocator. */
-	EXPECT_EQ(held - resident, bosh_pages_held());
+	EXPECT_EQ(held - (bosh_model_shmem() ? 0 : resident), bosh_pages_held());
 }
 
 /*

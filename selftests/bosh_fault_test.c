@@ -49,12 +49,36 @@ static const char *const fault_points[] = {
 	"fail_restore_intr",
 };
 
+/* Tests of every backing model: each runs for both. */
 FIXTURE(fault) {
 	int fd;
 	uint64_t seed;
 };
 
-FIXTURE_SETUP(fault)
+FIXTURE_VARIANT(fault) {
+	uint32_t create_flags;
+};
+
+FIXTURE_VARIANT_ADD(fault, copy) {
+	.create_flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(fault, shmem) {
+	.create_flags = BOSH_BO_CREATE_SHMEM,
+};
+
+/*
+ * The copy into the store (fail_backup) alone: a shmem-native backup
+ * copies nothing and allocates nothing, so that point has nothing to fail
+ * there.
+ */
+FIXTURE(store_fault) {
+	int fd;
+	uint64_t seed;
+};
+
+static void fault_fixture_setup(struct __test_metadata *_metadata, int *fd,
+				uint64_t *seed)
 {
 	char path[PATH_MAX];
 	unsigned int i;
@@ -64,20 +88,42 @@ FIXTURE_SETUP(fault)
 		SKIP(return, "no fault injection in this kernel (CONFIG_FAULT_INJECTION_DEBUG_FS)");
 	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++)
 		fault_disarm(fault_points[i]);
-	self->fd = bosh_open(0);
-	ASSERT_GE(self->fd, 0);
-	self->seed = bosh_seed();
+	*fd = bosh_open(0);
+	ASSERT_GE(*fd, 0);
+	*seed = bosh_seed();
 	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
 }
 
-FIXTURE_TEARDOWN(fault)
+static void fault_fixture_teardown(int fd)
 {
 	unsigned int i;
 
 	for (i = 0; i < sizeof(fault_points) / sizeof(fault_points[0]); i++)
 		fault_disarm(fault_points[i]);
-	if (self->fd > 0)
-		close(self->fd);
+	if (fd > 0)
+		close(fd);
+}
+
+FIXTURE_SETUP(fault)
+{
+	bosh_create_flags = variant->create_flags;
+	fault_fixture_setup(_metadata, &self->fd, &self->seed);
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	fault_fixture_teardown(self->fd);
+}
+
+FIXTURE_SETUP(store_fault)
+{
+	bosh_create_flags = 0;
+	fault_fixture_setup(_metadata, &self->fd, &self->seed);
+}
+
+FIXTURE_TEARDOWN(store_fault)
+{
+	fault_fixture_teardown(self->fd);
 }
 
 TEST_F(fault, points_have_standard_knobs)
@@ -110,7 +156,7 @@ static uint32_t chunked_bo(struct __test_metadata *_metadata, int fd,
 	return h;
 }
 
-TEST_F(fault, backup_failure_is_partial_and_loses_nothing)
+TEST_F(store_fault, backup_failure_is_partial_and_loses_nothing)
 {
 	uint64_t n = 64, seed = self->seed;
 	long errors = bosh_stat(0, "backup_errors_total");
@@ -134,7 +180,7 @@ TEST_F(fault, backup_failure_is_partial_and_loses_nothing)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
-TEST_F(fault, backup_failure_in_reclaim_shrink)
+TEST_F(store_fault, backup_failure_in_reclaim_shrink)
 {
 	uint64_t n = 128, seed = self->seed;
 	long errors = bosh_stat(0, "backup_errors_total");
@@ -169,6 +215,8 @@ TEST_F(fault, writeback_failure_keeps_page_in_store)
 	EXPECT_EQ(written, bosh_stat(0, "written_back_total"));
 	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
 	EXPECT_EQ(n, info.backed_up);
+	/* Every backed-up page stayed in RAM: none went to swap. */
+	EXPECT_EQ(n, info.backed_up_in_ram);
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }

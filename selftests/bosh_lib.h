@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,9 +93,37 @@ static inline int bosh_open(int index)
 	return -1;
 }
 
+/*
+ * The backing model bosh_create() asks for: 0 (the copy model) or
+ * BOSH_BO_CREATE_SHMEM. A fixture variant sets it, so every test of the
+ * fixture runs for each model it lists.
+ */
+static uint32_t bosh_create_flags;
+
+static inline bool bosh_model_shmem(void)
+{
+	return bosh_create_flags & BOSH_BO_CREATE_SHMEM;
+}
+
+/* The BO_INFO flag every BO of the model has. */
+static inline uint32_t bosh_model_info_flags(void)
+{
+	return bosh_model_shmem() ? BOSH_BO_SHMEM : 0;
+}
+
+/*
+ * Pages a backup of @n pages releases: all of them in the copy model
+ * (the BO's pages are freed once copied), none in the shmem-native one
+ * (unpinning frees nothing; reclaim frees the pages later).
+ */
+static inline long bosh_backup_frees(long n)
+{
+	return bosh_model_shmem() ? 0 : n;
+}
+
 static inline int bosh_create(int fd, uint64_t size, uint32_t *handle)
 {
-	struct drm_bosh_bo_create c = { .size = size };
+	struct drm_bosh_bo_create c = { .size = size, .flags = bosh_create_flags };
 	int ret = bosh_ioctl(fd, DRM_IOCTL_BOSH_BO_CREATE, &c);
 
 	*handle = c.handle;
@@ -291,6 +320,25 @@ static inline long bosh_stat(int dev, const char *key)
 	}
 	fclose(f);
 	return found;
+}
+
+/*
+ * Backed-up pages still in RAM, in the model's own count: the store's
+ * copies (copy model) or unpinned pages (shmem-native).
+ */
+static inline long bosh_backup_unwritten(int dev)
+{
+	return bosh_stat(dev, bosh_model_shmem() ? "shmem_unwritten" :
+						 "store_unwritten");
+}
+
+/*
+ * Where the model holds backed-up pages: the store (copy model), or the
+ * BOs' own files, counted by the pages_backed_up gauge (shmem-native).
+ */
+static inline long bosh_backup_held(int dev)
+{
+	return bosh_stat(dev, bosh_model_shmem() ? "pages_backed_up" : "store_pages");
 }
 
 /* Sum of one stat over every device present. */

@@ -50,6 +50,7 @@ struct client_report {
 	long enomem;		/* BO calls that failed with ENOMEM */
 	long resident;		/* pages, from BO_INFO */
 	long backed_up;
+	long in_ram;		/* of backed_up, pages still in RAM */
 	long purged;		/* DONTNEED BOs found purged */
 	long willneed_backed_up; /* pages of WILLNEED BOs in the store */
 	long bad;		/* pages whose content did not match */
@@ -110,12 +111,13 @@ static void report_bos(int fd, uint32_t *h, int n, int dontneed,
 	struct drm_bosh_bo_info info;
 	int i;
 
-	r->resident = r->backed_up = r->purged = r->willneed_backed_up = 0;
+	r->resident = r->backed_up = r->in_ram = r->purged = r->willneed_backed_up = 0;
 	for (i = 0; i < n; i++) {
 		if (bosh_info(fd, h[i], &info))
 			continue;
 		r->resident += info.resident;
 		r->backed_up += info.backed_up;
+		r->in_ram += info.backed_up_in_ram;
 		if (i < dontneed && (info.flags & BOSH_BO_PURGED))
 			r->purged++;
 		if (i >= dontneed)
@@ -344,8 +346,31 @@ FIXTURE(memcg) {
 	pid_t watchdog;
 };
 
+/* Each test runs for both backing models. */
+FIXTURE_VARIANT(memcg) {
+	uint32_t create_flags;
+};
+
+FIXTURE_VARIANT_ADD(memcg, copy) {
+	.create_flags = 0,
+};
+
+FIXTURE_VARIANT_ADD(memcg, shmem) {
+	.create_flags = BOSH_BO_CREATE_SHMEM,
+};
+
+/*
+ * The memory.stat key a BO's pages are charged under: kernel memory for
+ * the copy model's pages (__GFP_ACCOUNT), shmem for a shmem-native BO's.
+ */
+static const char *bo_pages_stat_key(void)
+{
+	return bosh_model_shmem() ? "shmem" : "kernel";
+}
+
 FIXTURE_SETUP(memcg)
 {
+	bosh_create_flags = variant->create_flags;
 	if (access(CG_ROOT "/cgroup.subtree_control", W_OK))
 		SKIP(return, "no cgroup v2 at " CG_ROOT);
 	if (access(MEMCG_PARAM, W_OK))
@@ -403,18 +428,21 @@ static void log_cg(struct __test_metadata *_metadata, const char *when,
 }
 
 /*
- * Pages a client populates are charged to its cgroup as kernel memory,
- * and uncharged when it closes them.
+ * Pages a client populates are charged to its cgroup, under the model's
+ * memory.stat key (bo_pages_stat_key()), and uncharged when it closes
+ * them.
  */
 TEST_F(memcg, bo_pages_are_charged_to_the_creator)
 {
 	struct client_report r;
 	long before = cg_read(self->a, "memory.current"), kernel, after;
+	long key_before = cg_keyed(self->a, "memory.stat", bo_pages_stat_key());
 
 	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 8, .bo_mib = 4,
 				    .seed = self->seed };
 	ASSERT_EQ(0, client_start(&self->ca, &r));
-	kernel = cg_keyed(self->a, "memory.stat", "kernel");
+	kernel = cg_keyed(self->a, "memory.stat", bo_pages_stat_key()) - key_before;
+	TH_LOG("memory.stat %s grew by %ld", bo_pages_stat_key(), kernel);
 	log_cg(_metadata, "filled", self->a);
 	EXPECT_EQ(8, r.created);
 	EXPECT_EQ(32 * MIB_PAGES, r.resident);
@@ -592,10 +620,11 @@ TEST_F(memcg, negative_control_without_memcg_reclaim)
 }
 
 /*
- * Store pages are charged to the BO's owner, whoever runs the backup: a
- * task of the sibling cgroup runs the scan (debugfs shrink, as reclaim
- * in its context) and the copies land in the owner's shmem, not in the
- * sibling's.
+ * Backed-up pages stay charged to the BO's owner, whoever runs the
+ * backup: a task of the sibling cgroup runs the scan (debugfs shrink, as
+ * reclaim in its context). Copy model: the copies land in the owner's
+ * shmem, not in the sibling's, and the BO pages' kernel charge goes.
+ * Shmem-native: the pages were the owner's shmem already, and stay so.
  */
 TEST_F(memcg, store_pages_charged_to_the_owner)
 {
@@ -622,8 +651,16 @@ TEST_F(memcg, store_pages_charged_to_the_owner)
 	ASSERT_EQ(0, st);
 	log_cg(_metadata, "backed up by b", self->a);
 	log_cg(_metadata, "backed up by b", self->b);
-	EXPECT_LE(a_shmem + (15L << 20), cg_keyed(self->a, "memory.stat", "shmem"));
-	EXPECT_GT(a_kernel - (15L << 20), cg_keyed(self->a, "memory.stat", "kernel"));
+	ASSERT_EQ(0, client_ask(&self->ca, 'r', &r));
+	EXPECT_EQ(8 * 2 * MIB_PAGES, r.backed_up);
+	EXPECT_EQ(8 * 2 * MIB_PAGES, r.in_ram);
+	if (bosh_model_shmem()) {
+		EXPECT_LE(16L << 20, a_shmem);
+		EXPECT_LE(a_shmem - (1L << 20), cg_keyed(self->a, "memory.stat", "shmem"));
+	} else {
+		EXPECT_LE(a_shmem + (15L << 20), cg_keyed(self->a, "memory.stat", "shmem"));
+		EXPECT_GT(a_kernel - (15L << 20), cg_keyed(self->a, "memory.stat", "kernel"));
+	}
 	EXPECT_GT(b_shmem + (1L << 20), cg_keyed(self->b, "memory.stat", "shmem"));
 	ASSERT_EQ(0, client_check(&self->ca, &r));
 	EXPECT_EQ(0, r.bad);
@@ -871,6 +908,55 @@ TEST_F(memcg, writeback_refused_by_the_owners_swap_max)
 	EXPECT_EQ((long)n, r.resident);
 	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
 	cg_write(self->a, "memory.swap.max", "max");
+}
+
+/*
+ * Who decides: with bosh's shrinker off, memory.reclaim of the owner's
+ * cgroup still takes a shmem-native BO's unpinned pages to swap by
+ * itself, as it would any shmem; a copy-model BO's pages are kernel
+ * memory that only bosh's shrinker can copy out, so the same reclaim
+ * leaves them resident (the control). Then the content reads back.
+ */
+TEST_F(memcg, memory_reclaim_alone_takes_only_unpinned_shmem_pages)
+{
+	const long pages = 4 * 2 * MIB_PAGES;
+	long swap_before, swap_after, enabled = bosh_sysfs_read(0, "shrinker_enabled");
+	struct client_report r;
+
+	ASSERT_LE(0, enabled);
+	ASSERT_EQ(0, bosh_sysfs_write(0, "writeback", "0"));
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 4, .bo_mib = 2,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &r));
+	ASSERT_EQ(pages, r.resident);
+	if (bosh_model_shmem()) {
+		/* Unpinned, left in RAM: the mm's to take or leave. */
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+		ASSERT_EQ(0, client_ask(&self->ca, 'r', &r));
+		ASSERT_EQ(pages, r.backed_up);
+		ASSERT_EQ(pages, r.in_ram);
+	}
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "0"));
+	swap_before = cg_read(self->a, "memory.swap.current");
+	log_cg(_metadata, "before memory.reclaim", self->a);
+	cg_write(self->a, "memory.reclaim", "32M");
+	swap_after = cg_read(self->a, "memory.swap.current");
+	log_cg(_metadata, "after memory.reclaim", self->a);
+	ASSERT_EQ(0, client_ask(&self->ca, 'r', &r));
+	TH_LOG("resident %ld, backed up %ld, in RAM %ld; swap.current %ld -> %ld",
+	       r.resident, r.backed_up, r.in_ram, swap_before, swap_after);
+	if (bosh_model_shmem()) {
+		/* At least 3/4 of the BOs went to swap, with no shrinker. */
+		EXPECT_GE(pages / 4, r.in_ram);
+		EXPECT_LE(swap_before + pages * 3 / 4 * BOSH_PAGE, swap_after);
+	} else {
+		EXPECT_EQ(pages, r.resident);
+		EXPECT_GT(swap_before + pages / 4 * BOSH_PAGE, swap_after);
+	}
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", enabled ? "1" : "0"));
+	ASSERT_EQ(0, client_check(&self->ca, &r));
+	EXPECT_EQ(0, r.bad);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
 }
 
 TEST_HARNESS_MAIN

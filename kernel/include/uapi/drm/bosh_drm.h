@@ -74,12 +74,27 @@ extern "C" {
 /** BOSH_PLACE_MASK - both placement bits */
 #define BOSH_PLACE_MASK		(BOSH_PLACE_SYSTEM | BOSH_PLACE_VRAM)
 
+/*
+ * BOSH_BO_CREATE_SHMEM, in BO_CREATE's flags: the second backing model.
+ * The BO's pages are the folios of its own shmem file, pinned while the
+ * BO holds them; a backup unpins the whole BO (the pages stay in RAM
+ * until the mm's reclaim takes them to swap, or writeback sends them at
+ * once), a restore pins them again (a swap-in if reclaim took them), a
+ * purge truncates the file. Without it (the copy model), a backup copies
+ * pages into the device's store, a part of a BO at a time. The uAPI,
+ * states, counters and errors are the same; such a BO lives in system
+ * memory only, so it cannot be combined with %BOSH_PLACE_VRAM.
+ */
+/** BOSH_BO_CREATE_SHMEM - BO_CREATE flag: shmem-native backing */
+#define BOSH_BO_CREATE_SHMEM	0x4
+
 /**
  * struct drm_bosh_bo_create - create a buffer object
  *
  * Pages are populated lazily, on first fault, BO_RW or BO_VALIDATE.
  * Errors: EINVAL (@size zero or not a page multiple, @flags with bits
- * other than the placement's, or @size above %BOSH_BO_MAX_SIZE though
+ * other than the placement's and %BOSH_BO_CREATE_SHMEM, that flag with
+ * %BOSH_PLACE_VRAM, or @size above %BOSH_BO_MAX_SIZE though
  * within the cap), ENOSPC (the device's ``max_bo_mb`` cap would be
  * exceeded, or the placement is %BOSH_PLACE_VRAM alone and the device's
  * VRAM could never hold the BO: it has none, or less than @size),
@@ -88,7 +103,10 @@ extern "C" {
 struct drm_bosh_bo_create {
 	/** @size: size in bytes, a non-zero multiple of the page size. */
 	__u64 size;
-	/** @flags: placement, ``BOSH_PLACE_*``; none is system memory. */
+	/**
+	 * @flags: placement, ``BOSH_PLACE_*`` (none is system memory), and
+	 * %BOSH_BO_CREATE_SHMEM.
+	 */
 	__u32 flags;
 	/** @handle: out, the GEM handle. */
 	__u32 handle;
@@ -258,6 +276,8 @@ struct drm_bosh_bo_busy {
 #define BOSH_BO_IMPORTED	0x10
 /** The BO is in VRAM. */
 #define BOSH_BO_IN_VRAM		0x20
+/** The BO is shmem-native (created with %BOSH_BO_CREATE_SHMEM). */
+#define BOSH_BO_SHMEM		0x40
 
 /**
  * struct drm_bosh_bo_info - query a BO
@@ -271,9 +291,15 @@ struct drm_bosh_bo_info {
 	__u32 flags;
 	/** @size: out, size in bytes. */
 	__u64 size;
-	/** @resident: out, pages in system memory. */
+	/**
+	 * @resident: out, pages in system memory that the BO holds (for a
+	 * shmem-native BO, pinned).
+	 */
 	__u64 resident;
-	/** @backed_up: out, pages in the backup store. */
+	/**
+	 * @backed_up: out, pages backed up: in the backup store (copy
+	 * model), or unpinned, left to the mm's reclaim (shmem-native).
+	 */
 	__u64 backed_up;
 	/** @pad: must be zero. */
 	__u64 pad;
@@ -283,6 +309,12 @@ struct drm_bosh_bo_info {
 	 * DRM still accepts.
 	 */
 	__u64 vram_pages;
+	/**
+	 * @backed_up_in_ram: out, pages of @backed_up still in RAM: store
+	 * copies, or unpinned pages, that reclaim has not yet written to
+	 * swap and freed. A snapshot; restoring one allocates nothing.
+	 */
+	__u64 backed_up_in_ram;
 };
 
 /*
