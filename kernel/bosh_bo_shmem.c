@@ -58,8 +58,13 @@ int bosh_bo_shmem_init(struct bosh_bo *bo)
 
 	file = mnt ? shmem_file_setup_with_mnt(mnt, "bosh-bo", size, VM_NORESERVE) :
 		     shmem_file_setup("bosh-bo", size, VM_NORESERVE);
+	/*
+	 * shmem reports a failed inode allocation as -ENOSPC; a kernel
+	 * mount has no inode or block limit, so that is all it can mean,
+	 * and ENOSPC is the uAPI's word for the device's cap.
+	 */
 	if (IS_ERR(file))
-		return PTR_ERR(file);
+		return PTR_ERR(file) == -ENOSPC ? -ENOMEM : PTR_ERR(file);
 	mapping_set_gfp_mask(file->f_mapping, BOSH_SHMEM_GFP);
 	bo->shmem = file;
 	spin_lock(&bdev->shmem_lock);
@@ -130,8 +135,10 @@ void bosh_bo_shmem_fini(struct bosh_bo *bo)
  *
  * A new page comes zeroed. An unpinned page still in RAM is pinned as it
  * is; one in swap is read back, charged to the memcg its swap entry
- * records. Populating fails at fail_alloc, a restore at fail_restore,
- * as the copy model's do. The caller holds the owner's charge scope.
+ * records. The fault points are the copy model's: fail_restore fails a
+ * restore, fail_alloc whatever allocates a page (a populate, or a
+ * restore of a page no longer in the file's page cache, which swaps it
+ * in). The caller holds the owner's charge scope.
  *
  * Return: the page, with one folio reference for the slot, or an
  * ERR_PTR(); the slot is unchanged.
@@ -144,9 +151,11 @@ struct page *bosh_bo_shmem_pin(struct bosh_bo *bo, pgoff_t i)
 	struct folio *folio;
 	struct page *page;
 
-	if (restore ? should_fail(&bdev->store->faults.read, PAGE_SIZE) :
-		      bosh_fail(&bdev->faults.alloc))
-		return ERR_PTR(restore ? -EIO : -ENOMEM);
+	if (restore && should_fail(&bdev->store->faults.read, PAGE_SIZE))
+		return ERR_PTR(-EIO);
+	if ((!restore || !bosh_bo_shmem_in_ram(bo, i)) &&
+	    bosh_fail(&bdev->faults.alloc))
+		return ERR_PTR(-ENOMEM);
 	/* Before the lookup, so a new folio goes to the unevictable list. */
 	mapping_set_unevictable(mapping);
 	folio = shmem_read_folio_gfp(mapping, i, mapping_gfp_mask(mapping));

@@ -45,6 +45,7 @@ struct fz_page {
 
 struct fz_bo {
 	bool used;
+	bool shmem;		/* created BOSH_BO_CREATE_SHMEM */
 	uint32_t handle;
 	uint32_t serial;	/* the pattern's BO key, never reused */
 	uint32_t gen;		/* last write generation */

@@ -24,11 +24,17 @@ void op_create(void)
 {
 	struct fz_bo *b = &fz.bo[rnd(FZ_SLOTS)];
 	uint64_t npages = fz_draw_npages(), cap;
-	struct drm_bosh_bo_create c = { .size = npages * BOSH_PAGE };
+	/* Either backing model, per BO: the model's checks are the same. */
+	bool shmem = rnd(2);
+	struct drm_bosh_bo_create c = {
+		.size = npages * BOSH_PAGE,
+		.flags = shmem ? BOSH_BO_CREATE_SHMEM : 0,
+	};
 	uint64_t i;
 	int err;
 
-	fz_log("create slot %ld pages %" PRIu64, (long)(b - fz.bo), npages);
+	fz_log("create slot %ld pages %" PRIu64 "%s", (long)(b - fz.bo), npages,
+	       shmem ? " shmem" : "");
 	if (b->used)
 		return;
 	err = fz_ioctl(OP_CREATE, fz.fd, DRM_IOCTL_BOSH_BO_CREATE, &c);
@@ -47,6 +53,7 @@ void op_create(void)
 		fz_fail("create of %" PRIu64 " bytes succeeded past max_bo_mb %ld (live %" PRIu64 ")",
 			(uint64_t)c.size, fz.max_bo_mb, fz_bytes_live());
 	b->used = true;
+	b->shmem = shmem;
 	b->handle = c.handle;
 	b->serial = ++fz.next_serial;
 	b->npages = npages;
@@ -62,14 +69,16 @@ void op_create(void)
 void op_create_bad(void)
 {
 	struct drm_bosh_bo_create c = { .size = BOSH_PAGE };
-	uint64_t kind = rnd(5);
+	uint64_t kind = rnd(6);
 	int want = EINVAL, err;
 
 	switch (kind) {
 	case 0: c.size = 0; break;
 	case 1: c.size = rnd_range(1, BOSH_PAGE - 1) + BOSH_PAGE * rnd(4); break;
-	/* A bit beyond the placement's. */
-	case 2: c.flags = 1u << rnd_range(2, 31); break;
+	/* A bit beyond the placement's and the model's. */
+	case 2: c.flags = 1u << rnd_range(3, 31); break;
+	/* A shmem-native BO in VRAM, with or without a fallback. */
+	case 5: c.flags = BOSH_BO_CREATE_SHMEM | (rnd(2) ? BOSH_PLACE_VRAM : BOSH_PLACE_MASK); break;
 	case 3: c.size = ~0ULL & ~(BOSH_PAGE - 1); want = ENOSPC; break;
 	default: c.size = (uint64_t)(fz.max_bo_mb + 1) << 20; want = ENOSPC; break;
 	}
@@ -580,6 +589,12 @@ void op_validate(void)
 			  EINVAL);
 		return;
 	}
+	/* VRAM alone for a shmem-native BO, which never goes there. */
+	if (kind == 2 && b->shmem) {
+		fz_expect("validate of a shmem-native BO into VRAM",
+			  fz_validate(b, BOSH_PLACE_VRAM), EINVAL);
+		return;
+	}
 	/* VRAM alone on a device without: ENOSPC, and nothing changes. */
 	if (kind == 2 && fz.vram_pages <= 0) {
 		fz_expect("validate into VRAM without VRAM", fz_validate(b, BOSH_PLACE_VRAM),
@@ -754,12 +769,18 @@ void op_info(void)
 		fz_fail("info DONTNEED flag disagrees with madvise %u", b->madv);
 	if (!!(i.flags & BOSH_BO_PINNED) != !!b->pins)
 		fz_fail("info PINNED flag disagrees with %u pins", b->pins);
+	if (!!(i.flags & BOSH_BO_SHMEM) != b->shmem)
+		fz_fail("info SHMEM flag disagrees with the model created");
+	if (i.backed_up_in_ram > i.backed_up)
+		fz_fail("info backed up in RAM %llu > backed up %llu",
+			(unsigned long long)i.backed_up_in_ram,
+			(unsigned long long)i.backed_up);
 	if (b->pins && (i.resident != b->npages || i.backed_up))
 		fz_fail("pinned BO not fully resident: %llu of %llu, %llu backed up",
 			(unsigned long long)i.resident, (unsigned long long)b->npages,
 			(unsigned long long)i.backed_up);
 	if (i.flags & ~(BOSH_BO_DONTNEED | BOSH_BO_PURGED | BOSH_BO_PINNED | BOSH_BO_BUSY |
-			BOSH_BO_IN_VRAM))
+			BOSH_BO_IN_VRAM | BOSH_BO_SHMEM))
 		fz_fail("info has unknown flags 0x%x", i.flags);
 	if (i.flags & BOSH_BO_PURGED) {
 		if (!b->maybe_purged && !b->dead)

@@ -491,6 +491,7 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 		sum.eintr += n->eintr;
 		sum.eio += n->eio;
 		sum.retained += n->retained;
+		sum.shmem_retained += n->shmem_retained;
 		sum.nbos += n->nbos;
 		retained_pages += (uint64_t)n->retained * BO_PAGES;
 	}
@@ -502,8 +503,8 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 	for (i = 0; i < NVM_EVENTS; i++)
 		vm_grew[i] = bosh_vmstat(vm_events[i]) - vm_before[i];
 
-	TH_LOG("workers: %lu ops, %u of %u BOs retained, %lu bytes verified (%lu pages), %lu bad pages, %lu SIGBUS on injected faults",
-	       (unsigned long)sum.ops, sum.retained, sum.nbos,
+	TH_LOG("workers: %lu ops, %u of %u BOs retained (%u shmem-native), %lu bytes verified (%lu pages), %lu bad pages, %lu SIGBUS on injected faults",
+	       (unsigned long)sum.ops, sum.retained, sum.nbos, sum.shmem_retained,
 	       (unsigned long)sum.pages_verified * BOSH_PAGE, (unsigned long)sum.pages_verified,
 	       (unsigned long)sum.bad, (unsigned long)sum.sigbus_injected);
 	TH_LOG("retried: %lu ENOMEM, %lu EINTR, %lu EIO", (unsigned long)sum.enomem,
@@ -523,6 +524,9 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 	EXPECT_EQ(0, sum.bad);
 	EXPECT_EQ(WORKERS * (2 * ram / WORKERS / (BO_PAGES * BOSH_PAGE)), sum.nbos);
 	EXPECT_LE(retained_pages, sum.pages_verified);
+	/* Both backing models kept content through all of it. */
+	EXPECT_LT(0, sum.shmem_retained);
+	EXPECT_LT(sum.shmem_retained, sum.retained);
 	EXPECT_EQ(0, vm_grew[0]);	/* oom_kill */
 	/* Every caller of the scan, by bosh's own count. */
 	EXPECT_LT(0, grew[0]);		/* kswapd */

@@ -114,9 +114,31 @@ static int do_write(struct workload *w, uint32_t i)
 		.size = BO_PAGES * BOSH_PAGE, .data = (uintptr_t)buf });
 }
 
+/* Both backing models on every device: every odd BO is shmem-native. */
+static uint32_t bo_model_flags(uint32_t i)
+{
+	return i % 2 ? BOSH_BO_CREATE_SHMEM : 0;
+}
+
 static int do_create(struct workload *w, uint32_t i)
 {
-	return bosh_create(w->fd, BO_PAGES * BOSH_PAGE, &w->bo[i].handle);
+	struct drm_bosh_bo_create c = {
+		.size = BO_PAGES * BOSH_PAGE, .flags = bo_model_flags(i),
+	};
+	int ret = bosh_ioctl(w->fd, DRM_IOCTL_BOSH_BO_CREATE, &c);
+
+	w->bo[i].handle = c.handle;
+	return ret;
+}
+
+/* BO_INFO names the model the BO was created with. */
+static int bo_model_ok(struct workload *w, uint32_t i)
+{
+	struct drm_bosh_bo_info info;
+
+	if (bosh_info(w->fd, w->bo[i].handle, &info))
+		return 0;
+	return !!(info.flags & BOSH_BO_SHMEM) == !!bo_model_flags(i);
 }
 
 static __thread sigjmp_buf sigbus_jmp;
@@ -325,7 +347,12 @@ int workload_run(struct workload *w)
 			printf("# bo %u: retained %u disagrees with BO_INFO\n", i, r);
 			return -EINVAL;
 		}
+		if (!bo_model_ok(w, i)) {
+			printf("# bo %u: BO_INFO disagrees with its backing model\n", i);
+			return -EINVAL;
+		}
 		w->n.retained += r;
+		w->n.shmem_retained += r && bo_model_flags(i);
 		/*
 		 * A checked BO is let go: the rest of the check then restores
 		 * into memory it frees rather than backing up what it just read.
@@ -346,8 +373,8 @@ void workload_report(const struct workload *w)
 {
 	const struct workload_counts *n = &w->n;
 
-	printf("# bosh.%d: %llu ops, %u/%u BOs retained, %llu purged seen, %llu SIGBUS on injected faults, %llu pages verified, %llu bad pages, retried %llu ENOMEM %llu EINTR %llu EIO\n",
-	       w->dev, (unsigned long long)n->ops, n->retained, n->nbos,
+	printf("# bosh.%d: %llu ops, %u/%u BOs retained (%u shmem-native), %llu purged seen, %llu SIGBUS on injected faults, %llu pages verified, %llu bad pages, retried %llu ENOMEM %llu EINTR %llu EIO\n",
+	       w->dev, (unsigned long long)n->ops, n->retained, n->nbos, n->shmem_retained,
 	       (unsigned long long)n->purged_seen, (unsigned long long)n->sigbus_injected,
 	       (unsigned long long)n->pages_verified, (unsigned long long)n->bad,
 	       (unsigned long long)n->enomem, (unsigned long long)n->eintr,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * One client's workload under memory pressure, shared by the pressure
- * and mission tests: BOs of 2 MiB with seeded content, touched in random
+ * and mission tests: BOs of 2 MiB with seeded content, of both backing
+ * models (every odd BO shmem-native), touched in random
  * order through BO_VALIDATE, BO_RW and mmap faults, then every retained
  * BO checked. Pattern keys are (seed, BO index, generation): the seed is
  * the worker's own (run seed, pid, device), the index is never reused
@@ -37,12 +38,14 @@ struct bo_model {
  * @pages_verified: pages whose content was checked and right
  * @enomem, @eintr, @eio: failed calls retried, by errno
  * @retained: BOs retained at the end, of @nbos
+ * @shmem_retained: of @retained, the shmem-native ones (every odd BO
+ *	is; the others use the copy model)
  * @nbos: BOs the worker made
  */
 struct workload_counts {
 	uint64_t ops, purged_seen, sigbus_injected, bad, pages_verified;
 	uint64_t enomem, eintr, eio;
-	uint32_t retained, nbos;
+	uint32_t retained, shmem_retained, nbos;
 };
 
 struct workload {
