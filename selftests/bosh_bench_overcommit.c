@@ -7,7 +7,9 @@
  * pages not read before, in a fixed seeded order: bosh through BO_RW,
  * anon, bosh through an mmap of the same BOs, anon; the next repetition
  * starts with the mmap round. Every bosh round follows an anon round, so
- * each starts from what the other side left resident.
+ * each starts from what the other side left resident. The run is made
+ * once with the copy model's BOs and once with shmem-native ones
+ * (BENCH_OC_MODELS: copy,shmem by default).
  */
 #define _GNU_SOURCE
 #include "bosh_bench.h"
@@ -347,7 +349,8 @@ static void oc_json(struct oc_shared *sh, struct oc_result *r)
 	jint("bosh_written_back_pages", r->written);
 }
 
-void bench_overcommit(void)
+/* One overcommit run with BOs of one backing model. */
+static void oc_model(const char *model, uint32_t create_flags)
 {
 	long factor = env_long("BENCH_OC_FACTOR", 2);
 	uint64_t half = (uint64_t)bosh_meminfo_kib("MemTotal") * factor / 4 / 2;
@@ -356,38 +359,54 @@ void bench_overcommit(void)
 	int reps = bench_reps(1);
 	struct oc_shared *sh;
 	struct oc_result r;
+	char key[32];
 
 	half -= half % OC_BO_PAGES;
 	/* Every round reads pages no round read before. */
 	if (touches * 2 * reps > half)
 		touches = half / 2 / reps;
-	if (bosh_meminfo_kib("SwapTotal") <= 0) {
-		printf("# no swap: section 5 skipped\n");
-		return;
-	}
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		return;
 	memset(sh, 0, sizeof(*sh));
 	bosh_write_file("/proc/self/oom_score_adj", "-1000");
 	bosh_sysfs_write(0, "writeback", "1");
+	bosh_create_flags = create_flags;
 	oc_run(half, half, touches, reps, timeout, sh, &r);
+	bosh_create_flags = 0;
 	bosh_sysfs_write(0, "writeback", "0");
-	printf("# overcommit: status %ld, %ld segments, %ld reps, oom %ld, %.0f s\n",
-	       r.status, sh->segments, sh->reps, r.oom_kills, r.wall_s);
+	printf("# overcommit (%s): status %ld, %ld segments, %ld reps, oom %ld, %.0f s\n",
+	       model, r.status, sh->segments, sh->reps, r.oom_kills, r.wall_s);
 
-	trow("\n== 5. overcommit: %llu pages in 2 MiB BOs + %llu anon pages (%ldx MemTotal) ==\n",
-	     (unsigned long long)half, (unsigned long long)half, factor);
+	trow("\n== 5. overcommit, %s BOs: %llu pages in 2 MiB BOs + %llu anon pages (%ldx MemTotal) ==\n",
+	     model, (unsigned long long)half, (unsigned long long)half, factor);
 	trow("   (%ld interleaved repetitions of rounds of %llu random 4 KiB reads)\n", sh->reps,
 	     (unsigned long long)touches);
-	jobj("overcommit");
+	snprintf(key, sizeof(key), create_flags ? "overcommit_%s" : "overcommit", model);
+	jobj(key);
 	jint("bo_pages", half);
 	jint("anon_pages", half);
 	jint("factor_of_memtotal", factor);
 	jint("reads_per_round", touches);
 	jint("reps", sh->reps);
-	oc_report(sh, &r);	/* the ratios' JSON keys go inside "overcommit" */
+	oc_report(sh, &r);	/* the ratios' JSON keys go inside the object */
 	oc_json(sh, &r);
 	jend_obj();
 	munmap(sh, sizeof(*sh));
+}
+
+void bench_overcommit(void)
+{
+	const char *models = getenv("BENCH_OC_MODELS");
+
+	if (!models || !*models)
+		models = "copy,shmem";
+	if (bosh_meminfo_kib("SwapTotal") <= 0) {
+		printf("# no swap: section 5 skipped\n");
+		return;
+	}
+	if (strstr(models, "copy"))
+		oc_model("copy", 0);
+	if (strstr(models, "shmem"))
+		oc_model("shmem", BOSH_BO_CREATE_SHMEM);
 }

@@ -80,9 +80,26 @@ static void flush_swapcache(void)
 		waitpid(pid, NULL, 0);
 }
 
-enum swap_kind { SK_BOSH_V, SK_BOSH_M, SK_ANON, SK_MEMFD, SK_N };
+/*
+ * bosh's objects: the copy model's and the shmem-native model's, each
+ * swapped in through BO_VALIDATE (on bosh.0) and through mmap faults (on
+ * bosh.1).
+ */
+enum swap_kind { SK_BOSH_V, SK_BOSH_M, SK_ANON, SK_MEMFD, SK_SHM_V, SK_SHM_M, SK_N };
 
-static const char *const sk_name[SK_N] = { "bosh_validate", "bosh_mmap", "anon", "memfd" };
+static const char *const sk_name[SK_N] = {
+	"bosh_validate", "bosh_mmap", "anon", "memfd", "shmem_validate", "shmem_mmap",
+};
+
+static bool sk_bosh(enum swap_kind k)
+{
+	return k == SK_BOSH_V || k == SK_BOSH_M || k == SK_SHM_V || k == SK_SHM_M;
+}
+
+static bool sk_mmap(enum swap_kind k)
+{
+	return k == SK_BOSH_M || k == SK_SHM_M;
+}
 
 /* One object of a repetition. */
 struct swap_obj {
@@ -120,11 +137,17 @@ static int obj_make(struct swap_obj *o, enum swap_kind kind, int dev1_fd, uint64
 	switch (kind) {
 	case SK_BOSH_V:
 	case SK_BOSH_M:
-		o->dev = kind == SK_BOSH_M;
+	case SK_SHM_V:
+	case SK_SHM_M:
+		o->dev = sk_mmap(kind);
 		o->fd = o->dev ? dev1_fd : bench_fd;
-		if (bosh_create(o->fd, o->len, &o->h) || bo_fill(o->fd, o->h, npages, 2 + kind, 0))
+		bosh_create_flags = kind >= SK_SHM_V ? BOSH_BO_CREATE_SHMEM : 0;
+		if (bosh_create(o->fd, o->len, &o->h) || bo_fill(o->fd, o->h, npages, 2 + kind, 0)) {
+			bosh_create_flags = 0;
 			return -1;
-		if (kind == SK_BOSH_M) {
+		}
+		bosh_create_flags = 0;
+		if (sk_mmap(kind)) {
 			o->map = bosh_mmap(o->fd, o->h, o->len, MAP_SHARED);
 			if (o->map == MAP_FAILED)
 				return -1;
@@ -153,13 +176,13 @@ static long obj_check_free(struct swap_obj *o, uint64_t npages)
 {
 	long bad;
 
-	if (o->kind == SK_BOSH_V)
+	if (sk_bosh(o->kind) && !sk_mmap(o->kind))
 		bad = bo_check(o->fd, o->h, npages, 2 + o->kind, 0);
 	else
 		bad = bosh_pattern_check(o->map, npages, bench_seed, 2 + o->kind, 0);
 	if (o->map && o->map != MAP_FAILED)
 		munmap(o->map, o->len);
-	if (o->kind == SK_BOSH_V || o->kind == SK_BOSH_M)
+	if (sk_bosh(o->kind))
 		bosh_close_bo(o->fd, o->h);
 	else if (o->kind == SK_MEMFD)
 		close(o->fd);
@@ -168,7 +191,7 @@ static long obj_check_free(struct swap_obj *o, uint64_t npages)
 
 static void page_out(struct swap_obj *o)
 {
-	if (o->kind == SK_BOSH_V || o->kind == SK_BOSH_M) {
+	if (sk_bosh(o->kind)) {
 		bosh_sysfs_write(o->dev, "writeback", "1");
 		if (bosh_debugfs_write(o->dev, "evict", "1"))
 			printf("# evict (writeback) failed: %s\n", strerror(errno));
@@ -184,7 +207,7 @@ static void swap_in(struct swap_obj *o)
 	volatile char sink;
 	size_t off;
 
-	if (o->kind == SK_BOSH_V) {
+	if (sk_bosh(o->kind) && !sk_mmap(o->kind)) {
 		if (bosh_validate(o->fd, o->h))
 			printf("# validate failed\n");
 		return;
@@ -242,8 +265,25 @@ static int swap_rep(int rep, uint64_t npages, int dev1_fd, struct swap_figs *f)
 			return -1;
 		}
 	for (i = 0; i < SK_N; i++) {
+		bool pinned[SK_N] = { false };
+		int j;
+
 		k = rep % 2 ? SK_N - 1 - i : i;
+		/*
+		 * A device's evict takes every BO on it: another BO there not
+		 * yet paged out (later in this repetition's order) is pinned
+		 * out of its way, untimed.
+		 */
+		for (j = 0; j < SK_N; j++) {
+			int later = rep % 2 ? j < k : j > k;
+
+			if (later && sk_bosh(j) && sk_bosh(k) && o[j].dev == o[k].dev)
+				pinned[j] = !bosh_pin(o[j].fd, o[j].h, BOSH_PIN);
+		}
 		timed_out(&o[k], &f[k], rep);
+		for (j = 0; j < SK_N; j++)
+			if (pinned[j])
+				bosh_pin(o[j].fd, o[j].h, BOSH_UNPIN);
 	}
 	flush_swapcache();
 	for (i = 0; i < SK_N; i++) {
@@ -252,9 +292,16 @@ static int swap_rep(int rep, uint64_t npages, int dev1_fd, struct swap_figs *f)
 	}
 	for (k = 0; k < SK_N; k++)
 		f[k].bad += obj_check_free(&o[k], npages);
-	printf("# swap rep %d: out %.0f %.0f %.0f %.0f, in %.0f %.0f %.0f %.0f pages/s\n", rep,
-	       f[0].out_pps[rep], f[1].out_pps[rep], f[2].out_pps[rep], f[3].out_pps[rep],
-	       f[0].in_pps[rep], f[1].in_pps[rep], f[2].in_pps[rep], f[3].in_pps[rep]);
+	printf("# swap rep %d: out", rep);
+	for (k = 0; k < SK_N; k++)
+		printf(" %.0f", f[k].out_pps[rep]);
+	printf(", in");
+	for (k = 0; k < SK_N; k++)
+		printf(" %.0f", f[k].in_pps[rep]);
+	printf(" pages/s (%s", sk_name[0]);
+	for (k = 1; k < SK_N; k++)
+		printf(", %s", sk_name[k]);
+	printf(")\n");
 	return 0;
 }
 
@@ -341,6 +388,24 @@ void bench_swap(void)
 		   f[SK_BOSH_M].in_pps, f[SK_ANON].in_pps, n);
 	swap_ratio("  ratio: bosh mmap faults / memfd", "in_ratio_bosh_mmap_to_memfd",
 		   f[SK_BOSH_M].in_pps, f[SK_MEMFD].in_pps, n);
+	trow("   shmem-native BOs, in the same repetitions:\n");
+	tspread("shmem-native page-out (debugfs evict, writeback=1)", f[SK_SHM_V].out_pps, n,
+		"pages/s", NULL);
+	swap_ratio("  ratio: shmem-native page-out / memfd", "out_ratio_shmem_to_memfd",
+		   f[SK_SHM_V].out_pps, f[SK_MEMFD].out_pps, n);
+	swap_ratio("  ratio: shmem-native page-out / copy model", "out_ratio_shmem_to_copy",
+		   f[SK_SHM_V].out_pps, f[SK_BOSH_V].out_pps, n);
+	tspread("shmem-native swap-in, one BO_VALIDATE", f[SK_SHM_V].in_pps, n, "pages/s",
+		NULL);
+	tspread("shmem-native swap-in, mmap faults", f[SK_SHM_M].in_pps, n, "pages/s", NULL);
+	swap_ratio("  ratio: shmem-native BO_VALIDATE / memfd", "in_ratio_shmem_to_memfd",
+		   f[SK_SHM_V].in_pps, f[SK_MEMFD].in_pps, n);
+	swap_ratio("  ratio: shmem-native BO_VALIDATE / copy model", "in_ratio_shmem_to_copy",
+		   f[SK_SHM_V].in_pps, f[SK_BOSH_V].in_pps, n);
+	swap_ratio("  ratio: shmem-native mmap faults / memfd", "in_ratio_shmem_mmap_to_memfd",
+		   f[SK_SHM_M].in_pps, f[SK_MEMFD].in_pps, n);
+	swap_ratio("  ratio: shmem-native mmap faults / copy model",
+		   "in_ratio_shmem_mmap_to_copy_mmap", f[SK_SHM_M].in_pps, f[SK_BOSH_M].in_pps, n);
 	swap_per_kind("page allocs per page, swap-in", f, offsetof(struct swap_figs, in_alloc), n,
 		      "pages");
 	swap_per_kind("pages per disk write request", f, offsetof(struct swap_figs, out_per_req),

@@ -169,12 +169,13 @@ struct drm_bosh_bo_rw {
  * restarted), keeping what it restored. Into VRAM it evicts other BOs,
  * least recently used first, waiting for busy ones when nothing idle is
  * left; lock contention between validations is never an error. Errors:
- * ENOENT, EINVAL (@flags with bits other than the placement's),
- * ENODATA (purged), ENOSPC (VRAM alone asked for, and VRAM minus pinned
- * VRAM cannot hold the BO, or the device has none), ENOMEM (system
- * pages, or VRAM alone asked for and no victim could be moved to system
- * memory: everything stays intact), EBUSY (the BO is pinned where the
- * placement does not allow), EIO, EINTR.
+ * ENOENT, EINVAL (@flags with bits other than the placement's, or VRAM
+ * alone for a shmem-native BO, which lives in system memory only: both
+ * bits validate it there), ENODATA (purged), ENOSPC (VRAM alone asked
+ * for, and VRAM minus pinned VRAM cannot hold the BO, or the device has
+ * none), ENOMEM (system pages, or VRAM alone asked for and no victim
+ * could be moved to system memory: everything stays intact), EBUSY (the
+ * BO is pinned where the placement does not allow), EIO, EINTR.
  */
 struct drm_bosh_bo_validate {
 	/** @handle: the BO. */
