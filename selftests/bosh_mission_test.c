@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The mission in one run: BOs worth twice the guest's RAM with seeded
- * content, writeback on, swap on a virtio disk, stress-ng memory
+ * content, of both backing models on each device (every odd BO of a
+ * worker shmem-native, the others the copy model), writeback on, swap on a virtio disk, stress-ng memory
  * stressors beside them, all five fault points of both devices firing at
  * a low rate in the test's own tasks and in kswapd, a signal storm on the
  * restoring workers, two workers per device, and debugfs shrink, evict
@@ -10,7 +11,7 @@
  * drop_caches; pages were backed up, written to swap and restored; every
  * fault point fired; real signals (not the fault point) interrupted
  * restores; and it shows what was kept: no page wrong, every retained BO
- * read back whole, no OOM kill, no BO left after the clients closed.
+ * of either model read back whole, no OOM kill, no BO left after the clients closed.
  * The run's lifecycle checks (gauges zero, unload, kmemleak) and vm-run's
  * splat scan follow it.
  *
