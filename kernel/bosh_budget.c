@@ -20,7 +20,14 @@
  *
  * Shmem-native BOs' unpinned pages still in RAM count as the store's
  * copies in RAM do: reclaim can push them to swap, they will need swap
- * space, and pinning one again is memory-neutral.
+ * space, and pinning one again is memory-neutral. Their pages already
+ * written to swap may still sit in the swap cache, clean, where reclaim
+ * drops them without I/O but MemAvailable does not see them (the swap
+ * cache is on the anon LRU); a copy-model backup freed its BO pages at
+ * once, a shmem-native one only left them to reclaim. So those count
+ * too, at most the swap cache's size, needing no swap space: without
+ * them, a shmem-native overcommit that reclaim keeps up with is refused
+ * ENOMEM as soon as its BOs fill the RAM.
  */
 #include <linux/mm.h>
 #include <linux/swap.h>
@@ -34,14 +41,21 @@
 
 /*
  * Pages backed up but still in RAM, which will need swap space: the
- * store's copies and shmem-native BOs' unpinned pages.
+ * store's copies and shmem-native BOs' unpinned pages. *@swap_cached, if
+ * set, gets the shmem-native pages written to swap that may still be in
+ * the swap cache.
  */
-static long bosh_unwritten_pages(struct bosh_device *bdev)
+static long bosh_unwritten_pages(struct bosh_device *bdev, long *swap_cached)
 {
 	struct bosh_backup_stats store;
+	struct bosh_shmem_stats shmem;
 
 	bosh_backup_stats(bdev->store, &store);
-	return (long)store.unwritten + bosh_shmem_unwritten(bdev);
+	bosh_shmem_stats(bdev, &shmem);
+	if (swap_cached)
+		*swap_cached = min(shmem.swapped,
+				   (long)global_node_page_state(NR_SWAPCACHE));
+	return (long)store.unwritten + shmem.unwritten;
 }
 
 /**
@@ -57,7 +71,7 @@ bool bosh_swap_allows_backup(struct bosh_device *bdev)
 {
 	long reserve = (long)READ_ONCE(bdev->swap_reserve_mb) << (20 - PAGE_SHIFT);
 
-	return get_nr_swap_pages() - bosh_unwritten_pages(bdev) > reserve;
+	return get_nr_swap_pages() - bosh_unwritten_pages(bdev, NULL) > reserve;
 }
 
 /*
@@ -67,16 +81,16 @@ bool bosh_swap_allows_backup(struct bosh_device *bdev)
  */
 static long bosh_reclaimable_pages(struct bosh_device *bdev)
 {
-	long purgeable, to_swap, swap = get_nr_swap_pages();
+	long purgeable, to_swap, swap = get_nr_swap_pages(), swap_cached;
 
-	to_swap = bosh_unwritten_pages(bdev);
+	to_swap = bosh_unwritten_pages(bdev, &swap_cached);
 	if (!READ_ONCE(bdev->shrinker_enabled))
-		return min(to_swap, max(swap, 0L));
+		return swap_cached + min(to_swap, max(swap, 0L));
 	purgeable = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
 		    bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
 	if (bosh_swap_allows_backup(bdev))
 		to_swap += bosh_stat_read(bdev, BOSH_STAT_PAGES_BACKUPABLE);
-	return max(purgeable, 0L) + min(to_swap, max(swap, 0L));
+	return max(purgeable, 0L) + swap_cached + min(to_swap, max(swap, 0L));
 }
 
 /**

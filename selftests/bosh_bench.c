@@ -24,6 +24,7 @@
  *   BENCH_OC_FACTOR (2)  overcommit: bosh and anon data together, x MemTotal
  *   BENCH_OC_TOUCHES (4000) random page reads per overcommit round
  *   BENCH_OC_TIMEOUT (600, seconds) for the whole overcommit child
+ *   BENCH_OC_MODELS (copy,shmem) the backing models the overcommit runs
  *   BENCH_SIGNAL_MB (4,16) signal storm: the BO sizes, comma-separated
  *   BENCH_SIGNAL_US (200) signal storm: the timer's interval in microseconds
  *   BENCH_BUDGET_S (1200) past this, swap, overcommit, signal and the

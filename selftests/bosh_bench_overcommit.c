@@ -118,8 +118,15 @@ static double fill_bosh(struct oc_data *d, uint64_t from, uint64_t to)
 	for (i = from; i < to; i++) {
 		for (p = 0; p < OC_BO_PAGES; p++)
 			stamp_page(buf + p * BOSH_PAGE, i * OC_BO_PAGES + p);
-		if (bosh_rw(d->fd, d->h[i], BOSH_RW_WRITE, 0, sizeof(buf), buf))
+		int ret = bosh_rw(d->fd, d->h[i], BOSH_RW_WRITE, 0, sizeof(buf), buf);
+
+		if (ret) {
+			printf("# overcommit: filling BO %llu of %llu: %s\n",
+			       (unsigned long long)i, (unsigned long long)d->nbos,
+			       strerror(-ret));
+			fflush(stdout);
 			_exit(5);
+		}
 	}
 	return (to - from) * OC_BO_PAGES / (bosh_now() - t0);
 }
