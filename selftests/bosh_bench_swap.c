@@ -262,6 +262,9 @@ static int swap_rep(int rep, uint64_t npages, int dev1_fd, struct swap_figs *f)
 	for (k = 0; k < SK_N; k++)
 		if (obj_make(&o[k], k, dev1_fd, npages)) {
 			printf("# swap: making %s failed: %s\n", sk_name[k], strerror(errno));
+			/* The ones made are freed: later sections need the memory. */
+			while (k-- > 0)
+				obj_check_free(&o[k], npages);
 			return -1;
 		}
 	for (i = 0; i < SK_N; i++) {

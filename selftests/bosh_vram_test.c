@@ -70,7 +70,11 @@ TEST_F(vram, placement_flags_and_the_gauges)
 	struct drm_bosh_bo_info info;
 	uint32_t h, hb, key = bosh_key();
 
-	EXPECT_EQ(-EINVAL, vram_create(self->fd, BOSH_PAGE, 0x4, &h));
+	/* A shmem-native BO never enters VRAM, with or without a fallback. */
+	EXPECT_EQ(-EINVAL, vram_create(self->fd, BOSH_PAGE,
+				       BOSH_BO_CREATE_SHMEM | BOSH_PLACE_VRAM, &h));
+	EXPECT_EQ(-EINVAL, vram_create(self->fd, BOSH_PAGE,
+				       BOSH_BO_CREATE_SHMEM | BOSH_PLACE_MASK, &h));
 	EXPECT_EQ(-EINVAL, vram_create(self->fd, BOSH_PAGE, 0x8, &h));
 	/* VRAM alone where it could never fit. */
 	EXPECT_EQ(-ENOSPC, vram_create(self->fd, big * BOSH_PAGE, BOSH_PLACE_VRAM, &h));
