@@ -282,47 +282,29 @@ long bosh_bo_shmem_unpin_locked(struct bosh_bo *bo, bool writeback,
 }
 
 /**
- * bosh_shmem_stats() - what a device's shmem-native backups left behind
+ * bosh_shmem_unwritten() - a device's unpinned shmem-native pages in RAM
  * @bdev: the device
- * @st: filled in: @st->unwritten, unpinned pages still in the files'
- *	page cache, which will need swap space (the shmem-native
- *	counterpart of the store's unwritten copies); @st->swapped, pages
- *	the files hold in swap, some of which may still be in the swap
- *	cache
  *
- * Read without the BOs' locks, a snapshot.
+ * The shmem-native counterpart of the store's unwritten copies: pages
+ * backed up, still in the BOs' files, which will need swap space. Read
+ * without the BOs' locks, a snapshot.
+ *
+ * Return: the pages.
  */
-void bosh_shmem_stats(struct bosh_device *bdev, struct bosh_shmem_stats *st)
+long bosh_shmem_unwritten(struct bosh_device *bdev)
 {
 	struct bosh_bo *bo;
+	long n = 0;
 
-	st->unwritten = 0;
-	st->swapped = 0;
 	spin_lock(&bdev->shmem_lock);
 	list_for_each_entry(bo, &bdev->shmem_bos, shmem_link) {
 		long unpinned = READ_ONCE(bo->nr_backed_up);
 		long swapped = READ_ONCE(SHMEM_I(file_inode(bo->shmem))->swapped);
 
-		if (!unpinned)
-			continue;
-		st->unwritten += max(unpinned - swapped, 0L);
-		st->swapped += min(swapped, unpinned);
+		n += max(unpinned - swapped, 0L);
 	}
 	spin_unlock(&bdev->shmem_lock);
-}
-
-/**
- * bosh_shmem_unwritten() - a device's unpinned shmem-native pages in RAM
- * @bdev: the device
- *
- * Return: bosh_shmem_stats()'s @unwritten.
- */
-long bosh_shmem_unwritten(struct bosh_device *bdev)
-{
-	struct bosh_shmem_stats st;
-
-	bosh_shmem_stats(bdev, &st);
-	return st.unwritten;
+	return n;
 }
 
 /**

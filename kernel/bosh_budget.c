@@ -8,26 +8,25 @@
  * which BO pages are not part of). So a BO takes new pages only while
  * what can really be had covers them with a margin of RAM/64: free and
  * reclaimable memory (si_mem_available()), what the device's shrinker
- * could give back, and the store's copies in RAM that the mm can push to
- * swap (shmem pages count nowhere in MemAvailable). What the shrinker
+ * could give back, and, within free swap, what reclaim can swap out: the
+ * anon LRUs, which MemAvailable leaves out. They hold the store's copies
+ * in RAM, shmem-native BOs' unpinned pages (in their files or already in
+ * the swap cache) and everyone's anonymous memory. What the shrinker
  * could give back is read from the device's counters, O(1) and without a
  * lock: an upper bound that ignores the memcgs' swap limits, which only
  * the scan of each group applies.
  *
+ * Anonymous memory counts because the shmem-native model leaves the
+ * choice to reclaim, which may well swap the BOs' unpinned pages and
+ * keep the anonymous memory beside them: counting only bosh's own pages,
+ * a shmem-native overcommit with swap to spare was refused ENOMEM as soon
+ * as its BOs and that memory filled the RAM (make bench, section 5),
+ * where the copy model's pages, counted as backupable, kept it going.
+ *
  * A restore whose store copy is in RAM is memory-neutral (the copy is
  * dropped once its page is installed): it is admitted whatever the
- * pressure. A restore from swap needs one page more, as a new page does.
- *
- * Shmem-native BOs' unpinned pages still in RAM count as the store's
- * copies in RAM do: reclaim can push them to swap, they will need swap
- * space, and pinning one again is memory-neutral. Their pages already
- * written to swap may still sit in the swap cache, clean, where reclaim
- * drops them without I/O but MemAvailable does not see them (the swap
- * cache is on the anon LRU); a copy-model backup freed its BO pages at
- * once, a shmem-native one only left them to reclaim. So those count
- * too, at most the swap cache's size, needing no swap space: without
- * them, a shmem-native overcommit that reclaim keeps up with is refused
- * ENOMEM as soon as its BOs fill the RAM.
+ * pressure; so is pinning again a shmem-native page still in its file.
+ * A restore from swap needs one page more, as a new page does.
  */
 #include <linux/mm.h>
 #include <linux/swap.h>
@@ -41,21 +40,14 @@
 
 /*
  * Pages backed up but still in RAM, which will need swap space: the
- * store's copies and shmem-native BOs' unpinned pages. *@swap_cached, if
- * set, gets the shmem-native pages written to swap that may still be in
- * the swap cache.
+ * store's copies and shmem-native BOs' unpinned pages.
  */
-static long bosh_unwritten_pages(struct bosh_device *bdev, long *swap_cached)
+static long bosh_unwritten_pages(struct bosh_device *bdev)
 {
 	struct bosh_backup_stats store;
-	struct bosh_shmem_stats shmem;
 
 	bosh_backup_stats(bdev->store, &store);
-	bosh_shmem_stats(bdev, &shmem);
-	if (swap_cached)
-		*swap_cached = min(shmem.swapped,
-				   (long)global_node_page_state(NR_SWAPCACHE));
-	return (long)store.unwritten + shmem.unwritten;
+	return (long)store.unwritten + bosh_shmem_unwritten(bdev);
 }
 
 /**
@@ -71,26 +63,27 @@ bool bosh_swap_allows_backup(struct bosh_device *bdev)
 {
 	long reserve = (long)READ_ONCE(bdev->swap_reserve_mb) << (20 - PAGE_SHIFT);
 
-	return get_nr_swap_pages() - bosh_unwritten_pages(bdev, NULL) > reserve;
+	return get_nr_swap_pages() - bosh_unwritten_pages(bdev) > reserve;
 }
 
 /*
- * Pages reclaim could still free for the device: purgeable BOs whole,
- * and, within free swap, what backups left in RAM and the backupable
- * pages (while the reserve allows backup).
+ * Pages reclaim could still free for a new BO page: purgeable BOs whole,
+ * and, within free swap, the anon LRUs and the backupable pages (while
+ * the reserve allows backup).
  */
 static long bosh_reclaimable_pages(struct bosh_device *bdev)
 {
-	long purgeable, to_swap, swap = get_nr_swap_pages(), swap_cached;
+	long purgeable = 0, to_swap, swap = get_nr_swap_pages();
 
-	to_swap = bosh_unwritten_pages(bdev, &swap_cached);
-	if (!READ_ONCE(bdev->shrinker_enabled))
-		return swap_cached + min(to_swap, max(swap, 0L));
-	purgeable = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
-		    bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
-	if (bosh_swap_allows_backup(bdev))
-		to_swap += bosh_stat_read(bdev, BOSH_STAT_PAGES_BACKUPABLE);
-	return max(purgeable, 0L) + swap_cached + min(to_swap, max(swap, 0L));
+	to_swap = global_node_page_state(NR_ACTIVE_ANON) +
+		  global_node_page_state(NR_INACTIVE_ANON);
+	if (READ_ONCE(bdev->shrinker_enabled)) {
+		purgeable = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
+			    bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
+		if (bosh_swap_allows_backup(bdev))
+			to_swap += bosh_stat_read(bdev, BOSH_STAT_PAGES_BACKUPABLE);
+	}
+	return max(purgeable, 0L) + min(to_swap, max(swap, 0L));
 }
 
 /**

@@ -121,9 +121,14 @@ static double fill_bosh(struct oc_data *d, uint64_t from, uint64_t to)
 		int ret = bosh_rw(d->fd, d->h[i], BOSH_RW_WRITE, 0, sizeof(buf), buf);
 
 		if (ret) {
-			printf("# overcommit: filling BO %llu of %llu: %s\n",
+			printf("# overcommit: filling BO %llu of %llu: %s (MemAvailable %ld KiB, MemFree %ld, SwapCached %ld, SwapFree %ld, AnonPages %ld, Shmem %ld; bosh.0 pages_resident %ld, pages_backed_up %ld, store_unwritten %ld, shmem_unwritten %ld)\n",
 			       (unsigned long long)i, (unsigned long long)d->nbos,
-			       strerror(-ret));
+			       strerror(-ret), bosh_meminfo_kib("MemAvailable"),
+			       bosh_meminfo_kib("MemFree"), bosh_meminfo_kib("SwapCached"),
+			       bosh_meminfo_kib("SwapFree"), bosh_meminfo_kib("AnonPages"),
+			       bosh_meminfo_kib("Shmem"), bosh_stat(0, "pages_resident"),
+			       bosh_stat(0, "pages_backed_up"), bosh_stat(0, "store_unwritten"),
+			       bosh_stat(0, "shmem_unwritten"));
 			fflush(stdout);
 			_exit(5);
 		}
