@@ -613,6 +613,7 @@ TEST_F(fault, fail_nth_sweep_create)
 
 TEST_F(fault, fail_nth_sweep_validate_and_rw)
 {
+	static char rw_buf[16 * BOSH_PAGE];
 	uint64_t n = 16, seed = self->seed;
 	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
 	int nth, ret = -1, failed = 0;
@@ -635,6 +636,38 @@ TEST_F(fault, fail_nth_sweep_validate_and_rw)
 		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	}
 	sweep_done(_metadata, "validate", nth, failed, fired, ret);
+
+	/*
+	 * The same sweep through BO_RW: a read of the whole BO, from fully
+	 * backed up each time. A read that succeeds, failures injected on
+	 * its way or not, read every page right.
+	 */
+	failed = 0;
+	fired = true;
+	ret = -1;
+	bosh_core_faults_all_gfp(1);
+	for (nth = 1; nth < 2000 && fired; nth++) {
+		memset(rw_buf, 0, sizeof(rw_buf));
+		ASSERT_EQ(0, fail_nth(nth));
+		ret = bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_RW,
+				      &(struct drm_bosh_bo_rw){
+					.handle = h, .op = BOSH_RW_READ,
+					.size = n * BOSH_PAGE,
+					.data = (uintptr_t)rw_buf });
+		fired = fail_nth_fired();
+		if (ret) {
+			failed++;
+			EXPECT_TRUE(fired) TH_LOG("nth %d: %d with no injected failure", nth, ret);
+			EXPECT_TRUE(ret == -ENOMEM || ret == -EIO || ret == -EINTR)
+				TH_LOG("nth %d: %d", nth, ret);
+		} else {
+			EXPECT_EQ(0, bosh_pattern_check(rw_buf, n, seed, key, 0))
+				TH_LOG("nth %d: a read that succeeded (seed %llu)", nth,
+				       (unsigned long long)seed);
+		}
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+	}
+	sweep_done(_metadata, "rw", nth, failed, fired, ret);
 	EXPECT_EQ(0, bosh_check_bo(self->fd, h, n, seed, key, 0));
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
