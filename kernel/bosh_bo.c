@@ -143,7 +143,7 @@ static void bosh_bo_backup_from(struct bosh_bo *bo, pgoff_t i)
 static long bosh_bo_release_slots(struct bosh_bo *bo)
 {
 	struct bosh_backup *store = bo->bdev->store;
-	long ram = bo->nr_resident;
+	long ram = 0;
 	pgoff_t i = 0;
 
 	if (bo->shmem)
@@ -162,6 +162,7 @@ static long bosh_bo_release_slots(struct bosh_bo *bo)
 
 			bosh_pages_free(page);
 			memset(&bo->slots[i], 0, n * sizeof(*bo->slots));
+			ram += n;
 			i += n;
 		} else if (bosh_slot_is_backup(slot)) {
 			pgoff_t first = bosh_slot_handle(slot), n = 1;
