@@ -52,17 +52,7 @@ FIXTURE(bo) {
 	BO_FIXTURE_MEMBERS;
 };
 
-FIXTURE_VARIANT(bo) {
-	uint32_t create_flags;
-};
-
-FIXTURE_VARIANT_ADD(bo, copy) {
-	.create_flags = 0,
-};
-
-FIXTURE_VARIANT_ADD(bo, shmem) {
-	.create_flags = BOSH_BO_CREATE_SHMEM,
-};
+BOSH_MODEL_VARIANTS(bo);
 
 /*
  * Tests of the copy model's store alone, which the shmem-native model

@@ -64,17 +64,7 @@ FIXTURE(fault) {
 	uint64_t seed;
 };
 
-FIXTURE_VARIANT(fault) {
-	uint32_t create_flags;
-};
-
-FIXTURE_VARIANT_ADD(fault, copy) {
-	.create_flags = 0,
-};
-
-FIXTURE_VARIANT_ADD(fault, shmem) {
-	.create_flags = BOSH_BO_CREATE_SHMEM,
-};
+BOSH_MODEL_VARIANTS(fault);
 
 /*
  * The copy into the store (fail_backup) alone: a shmem-native backup
@@ -584,6 +574,19 @@ static void sweep_done(struct __test_metadata *_metadata, const char *what,
 	EXPECT_EQ(0, ret);
 }
 
+/*
+ * A call of a restoring sweep failed at step @nth: only for the failure
+ * injected there, and with a restore's errno.
+ */
+static void sweep_failed(struct __test_metadata *_metadata, int nth, int ret,
+			 bool fired, int *failed)
+{
+	(*failed)++;
+	EXPECT_TRUE(fired) TH_LOG("nth %d: %d with no injected failure", nth, ret);
+	EXPECT_TRUE(ret == -ENOMEM || ret == -EIO || ret == -EINTR)
+		TH_LOG("nth %d: %d", nth, ret);
+}
+
 TEST_F(fault, fail_nth_sweep_create)
 {
 	long bos = bosh_stat(0, "bos");
@@ -626,12 +629,8 @@ TEST_F(fault, fail_nth_sweep_validate_and_rw)
 		ret = bosh_ioctl_once(self->fd, DRM_IOCTL_BOSH_BO_VALIDATE,
 				      &(struct drm_bosh_bo_validate){ .handle = h });
 		fired = fail_nth_fired();
-		if (ret) {
-			failed++;
-			EXPECT_TRUE(fired) TH_LOG("nth %d: %d with no injected failure", nth, ret);
-			EXPECT_TRUE(ret == -ENOMEM || ret == -EIO || ret == -EINTR)
-				TH_LOG("nth %d: %d", nth, ret);
-		}
+		if (ret)
+			sweep_failed(_metadata, nth, ret, fired, &failed);
 		/* Back to fully backed up for the next step of the sweep. */
 		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
 	}
@@ -656,10 +655,7 @@ TEST_F(fault, fail_nth_sweep_validate_and_rw)
 					.data = (uintptr_t)rw_buf });
 		fired = fail_nth_fired();
 		if (ret) {
-			failed++;
-			EXPECT_TRUE(fired) TH_LOG("nth %d: %d with no injected failure", nth, ret);
-			EXPECT_TRUE(ret == -ENOMEM || ret == -EIO || ret == -EINTR)
-				TH_LOG("nth %d: %d", nth, ret);
+			sweep_failed(_metadata, nth, ret, fired, &failed);
 		} else {
 			EXPECT_EQ(0, bosh_pattern_check(rw_buf, n, seed, key, 0))
 				TH_LOG("nth %d: a read that succeeded (seed %llu)", nth,

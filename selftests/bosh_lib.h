@@ -100,6 +100,22 @@ static inline int bosh_open(int index)
  */
 static uint32_t bosh_create_flags;
 
+/*
+ * A fixture's two variants, one per backing model (kselftest_harness.h
+ * macros, expanded where the harness is included): its setup sets
+ * bosh_create_flags from variant->create_flags.
+ */
+#define BOSH_MODEL_VARIANTS(fixture)					\
+	FIXTURE_VARIANT(fixture) {					\
+		uint32_t create_flags;					\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, copy) {				\
+		.create_flags = 0,					\
+	};								\
+	FIXTURE_VARIANT_ADD(fixture, shmem) {				\
+		.create_flags = BOSH_BO_CREATE_SHMEM,			\
+	}
+
 static inline bool bosh_model_shmem(void)
 {
 	return bosh_create_flags & BOSH_BO_CREATE_SHMEM;

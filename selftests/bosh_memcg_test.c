@@ -347,17 +347,7 @@ FIXTURE(memcg) {
 };
 
 /* Each test runs for both backing models. */
-FIXTURE_VARIANT(memcg) {
-	uint32_t create_flags;
-};
-
-FIXTURE_VARIANT_ADD(memcg, copy) {
-	.create_flags = 0,
-};
-
-FIXTURE_VARIANT_ADD(memcg, shmem) {
-	.create_flags = BOSH_BO_CREATE_SHMEM,
-};
+BOSH_MODEL_VARIANTS(memcg);
 
 /*
  * The memory.stat key a BO's pages are charged under: kernel memory for
