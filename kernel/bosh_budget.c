@@ -73,16 +73,23 @@ bool bosh_swap_allows_backup(struct bosh_device *bdev)
  */
 static long bosh_reclaimable_pages(struct bosh_device *bdev)
 {
-	long purgeable = 0, to_swap, swap = get_nr_swap_pages();
+	long purgeable, to_swap, swap = get_nr_swap_pages();
 
+	/*
+	 * With the shrinker off no BO page can be taken back: BOs may grow
+	 * only into what backups left in RAM, not into the memory of others
+	 * that reclaim would have to swap, or they drive the machine to the
+	 * brink the check is for (the pressure test's negative control met
+	 * the OOM killer so, once in five runs).
+	 */
+	if (!READ_ONCE(bdev->shrinker_enabled))
+		return min(bosh_unwritten_pages(bdev), max(swap, 0L));
 	to_swap = global_node_page_state(NR_ACTIVE_ANON) +
 		  global_node_page_state(NR_INACTIVE_ANON);
-	if (READ_ONCE(bdev->shrinker_enabled)) {
-		purgeable = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
-			    bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
-		if (bosh_swap_allows_backup(bdev))
-			to_swap += bosh_stat_read(bdev, BOSH_STAT_PAGES_BACKUPABLE);
-	}
+	purgeable = bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE) +
+		    bosh_stat_read(bdev, BOSH_STAT_PAGES_PURGEABLE_BACKED_UP);
+	if (bosh_swap_allows_backup(bdev))
+		to_swap += bosh_stat_read(bdev, BOSH_STAT_PAGES_BACKUPABLE);
 	return max(purgeable, 0L) + min(to_swap, max(swap, 0L));
 }
 
