@@ -6,7 +6,6 @@
  */
 #include <linux/debugfs.h>
 #include <linux/error-injection.h>
-#include <linux/fault-inject.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/mount.h>
@@ -19,6 +18,7 @@
 #include <linux/writeback.h>
 
 #include "bosh_backup.h"
+#include "bosh_fault.h"
 
 /*
  * The store copies and writes back one small page at a time, and a
@@ -307,7 +307,7 @@ noinline int bosh_backup_copy(struct bosh_backup_batch *batch, pgoff_t index,
 	unsigned int scope = 0;
 	struct folio *folio;
 
-	if (should_fail(&b->faults.copy, PAGE_SIZE))
+	if (bosh_fault_fires(&b->faults.copy, PAGE_SIZE))
 		return -ENOMEM;
 
 	/* The mapping's gfp, narrowed to the caller's reclaim context. */
@@ -331,7 +331,7 @@ noinline int bosh_backup_copy(struct bosh_backup_batch *batch, pgoff_t index,
 	atomic_long_inc(&b->stored);
 
 	if (batch->writeback && get_nr_swap_pages() > 0 &&
-	    !should_fail(&b->faults.writeback, PAGE_SIZE)) {
+	    !bosh_fault_fires(&b->faults.writeback, PAGE_SIZE)) {
 		/* Unlocks the folio, whatever becomes of it. */
 		if (bosh_backup_writeback(folio))
 			batch->written++;
@@ -373,7 +373,7 @@ noinline int bosh_backup_read(struct bosh_backup *b, pgoff_t index,
 {
 	struct folio *folio;
 
-	if (should_fail(&b->faults.read, PAGE_SIZE))
+	if (bosh_fault_fires(&b->faults.read, PAGE_SIZE))
 		return -EIO;
 
 	folio = shmem_read_folio_gfp(b->file->f_mapping, index, bosh_backup_gfp(gfp));

@@ -500,7 +500,7 @@ static int bosh_bo_restore_interrupted(struct bosh_bo *bo)
 
 	if (signal_pending(current))
 		ret = -ERESTARTSYS;
-	else if (bosh_fail(&bdev->faults.restore_intr))
+	else if (bosh_fault_fires(&bdev->faults.restore_intr, PAGE_SIZE))
 		ret = -EINTR;
 	else
 		return 0;

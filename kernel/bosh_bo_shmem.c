@@ -151,10 +151,10 @@ struct page *bosh_bo_shmem_pin(struct bosh_bo *bo, pgoff_t i)
 	struct folio *folio;
 	struct page *page;
 
-	if (restore && should_fail(&bdev->store->faults.read, PAGE_SIZE))
+	if (restore && bosh_fault_fires(&bdev->store->faults.read, PAGE_SIZE))
 		return ERR_PTR(-EIO);
 	if ((!restore || !bosh_bo_shmem_in_ram(bo, i)) &&
-	    bosh_fail(&bdev->faults.alloc))
+	    bosh_fault_fires(&bdev->faults.alloc, PAGE_SIZE))
 		return ERR_PTR(-ENOMEM);
 	/* Before the lookup, so a new folio goes to the unevictable list. */
 	mapping_set_unevictable(mapping);
@@ -271,7 +271,7 @@ long bosh_bo_shmem_unpin_locked(struct bosh_bo *bo, bool writeback,
 	for (i = 0; i < bo->npages; i++) {
 		if (!bosh_slot_is_backup(bo->slots[i]) || get_nr_swap_pages() <= 0)
 			continue;
-		if (should_fail(&bdev->store->faults.writeback, PAGE_SIZE))
+		if (bosh_fault_fires(&bdev->store->faults.writeback, PAGE_SIZE))
 			continue;
 		if (bosh_bo_shmem_write_one(bo, i))
 			(*written)++;

@@ -247,7 +247,7 @@ int bosh_bo_evict_vram_locked(struct bosh_bo *bo)
 		}
 	}
 	err = -ENOMEM;
-	if (should_fail(&bdev->vram.fail_evict, bo->base.size))
+	if (bosh_fault_fires(&bdev->vram.fail_evict, bo->base.size))
 		goto err_stuck;
 	slots = kvmalloc_array(bo->npages, sizeof(*slots), BOSH_CLIENT_GFP);
 	if (!slots)

@@ -129,6 +129,13 @@ static int bosh_pages_held_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(bosh_pages_held);
 
+static int bosh_faults_in_kswapd_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "%ld\n", atomic_long_read(&bosh_faults_in_kswapd));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bosh_faults_in_kswapd);
+
 /* Parse an unsigned decimal in [min, max]; anything else is -EINVAL. */
 static int bosh_parse_ulong(const char __user *ubuf, size_t len,
 			    unsigned long min, unsigned long max,
@@ -338,6 +345,8 @@ void bosh_debugfs_module_init(void)
 	bosh_debugfs_root = debugfs_create_dir("bosh", NULL);
 	debugfs_create_file("pages_held", 0400, bosh_debugfs_root, NULL,
 			    &bosh_pages_held_fops);
+	debugfs_create_file("faults_in_kswapd", 0400, bosh_debugfs_root, NULL,
+			    &bosh_faults_in_kswapd_fops);
 }
 
 /**

@@ -3,6 +3,9 @@
 
 #include "bosh_fault.h"
 
+/* Fires of any device's fault points in kswapd's context. */
+atomic_long_t bosh_faults_in_kswapd = ATOMIC_LONG_INIT(0);
+
 /**
  * bosh_faults_init() - reset a device's fault points to "never"
  * @f: the fault points

@@ -7,8 +7,10 @@
 #ifndef _BOSH_FAULT_H_
 #define _BOSH_FAULT_H_
 
+#include <linux/atomic.h>
 #include <linux/fault-inject.h>
 #include <linux/mm.h>
+#include <linux/swap.h>
 
 struct dentry;
 
@@ -25,9 +27,21 @@ struct bosh_faults {
 	struct fault_attr restore_intr;
 };
 
-static inline bool bosh_fail(struct fault_attr *attr)
+extern atomic_long_t bosh_faults_in_kswapd;
+
+/*
+ * Does fault point @attr fire now? Every point of bosh asks here, so that
+ * a test can prove a point fired in kswapd's own context, where reclaim
+ * runs the scan, and not only in the test's tasks: the fires there are
+ * counted, in debugfs's bosh/faults_in_kswapd.
+ */
+static inline bool bosh_fault_fires(struct fault_attr *attr, ssize_t size)
 {
-	return should_fail(attr, PAGE_SIZE);
+	if (!should_fail(attr, size))
+		return false;
+	if (current_is_kswapd())
+		atomic_long_inc(&bosh_faults_in_kswapd);
+	return true;
 }
 
 void bosh_faults_init(struct bosh_faults *f);

@@ -6,8 +6,8 @@
  * bosh keeps no page cache of its own.
  */
 #include <linux/error-injection.h>
-#include <linux/fault-inject.h>
 
+#include "bosh_fault.h"
 #include "bosh_pages.h"
 
 /*
@@ -38,7 +38,7 @@ noinline struct page *bosh_pages_alloc(unsigned int max_order, bool zero,
 		gfp |= __GFP_ZERO;
 	gfp &= ~__GFP_COMP;
 
-	if (fail && should_fail(fail, PAGE_SIZE))
+	if (fail && bosh_fault_fires(fail, PAGE_SIZE))
 		return NULL;
 
 	for (;; order--) {

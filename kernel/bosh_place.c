@@ -111,7 +111,7 @@ static void bosh_place_release_held(struct bosh_place_walk *w)
 static bool bosh_place_backoff_injected(struct bosh_place_walk *w,
 					struct bosh_bo *v)
 {
-	if (!should_fail(&w->bdev->vram.fail_backoff, 1))
+	if (!bosh_fault_fires(&w->bdev->vram.fail_backoff, 1))
 		return false;
 	drm_gem_object_get(&v->base);
 	w->exec.contended = &v->base;
@@ -421,7 +421,7 @@ static int bosh_place_run(struct bosh_device *bdev, struct bosh_bo *bo,
 		} else {
 			if (down_read_interruptible(&vram->validate_sem))
 				return -ERESTARTSYS;
-			ret = should_fail(&vram->fail_fallback, 1) ? -EAGAIN :
+			ret = bosh_fault_fires(&vram->fail_fallback, 1) ? -EAGAIN :
 			      bosh_place_transaction(bdev, bo, npages, blocks, true);
 			up_read(&vram->validate_sem);
 		}

@@ -141,14 +141,14 @@ static int bosh_svm_copy_out(struct bosh_svm *svm, struct vm_area_struct *vma,
 		dst[i] = 0;
 		if (!spage || !(src[i] & MIGRATE_PFN_MIGRATE))
 			continue;
-		if (!fault && !force && should_fail(&svm->fail_page, 1))
+		if (!fault && !force && bosh_fault_fires(&svm->fail_page, 1))
 			continue;
-		if (fault && should_fail(&svm->fail_fault_alloc, 1)) {
+		if (fault && bosh_fault_fires(&svm->fail_fault_alloc, 1)) {
 			ret = -ENOMEM;
 			continue;
 		}
 		if (!fault && !force &&
-		    should_fail(&bosh_svm_vram(svm)->fail_evict, PAGE_SIZE)) {
+		    bosh_fault_fires(&bosh_svm_vram(svm)->fail_evict, PAGE_SIZE)) {
 			ret = -ENOMEM;
 			continue;
 		}
@@ -361,7 +361,7 @@ static long bosh_svm_fill(struct bosh_svm_chunk *c, struct vm_area_struct *vma,
 		args.dst[i] = 0;
 		/* More pages than counted came: the rest wait for a next call. */
 		if (!(args.src[i] & MIGRATE_PFN_MIGRATE) || j == c->npages ||
-		    should_fail(&svm->fail_page, 1))
+		    bosh_fault_fires(&svm->fail_page, 1))
 			continue;
 		slot = &c->slots[j++];
 		dpage = pfn_to_page(svm->base_pfn + slot->index);

@@ -13,6 +13,7 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include "bosh_fault.h"
 #include "bosh_vram.h"
 
 /* The carve-out is the device's, not a client's: never the OOM killer. */
@@ -136,7 +137,7 @@ int bosh_vram_alloc(struct bosh_vram *vram, unsigned long npages,
 {
 	int ret;
 
-	if (should_fail(&vram->fail_alloc, npages << PAGE_SHIFT))
+	if (bosh_fault_fires(&vram->fail_alloc, npages << PAGE_SHIFT))
 		return -ENOMEM;
 	mutex_lock(&vram->mm_lock);
 	bosh_vram_drain_locked(vram);
@@ -168,7 +169,7 @@ int bosh_vram_alloc_pages(struct bosh_vram *vram, unsigned long npages,
 	unsigned long i;
 	int ret = 0;
 
-	if (should_fail(&vram->fail_alloc, npages << PAGE_SHIFT))
+	if (bosh_fault_fires(&vram->fail_alloc, npages << PAGE_SHIFT))
 		return -ENOMEM;
 	mutex_lock(&vram->mm_lock);
 	bosh_vram_drain_locked(vram);

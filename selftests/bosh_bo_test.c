@@ -437,6 +437,47 @@ static void shrink_skips_busy(struct __test_metadata *_metadata)
 	EXPECT_LT(busy_skips, bosh_stat(0, "skipped_busy_total"));
 }
 
+/*
+ * A BO the scan skips as busy goes to the tail of its list, as msm
+ * rotates: the next scan meets the idle BOs behind it first instead of
+ * paying for the busy one again. A (busy), B and C, used in that order;
+ * each scan asks for one BO's pages. The first skips A and takes B; the
+ * second must take C without meeting A.
+ */
+TEST_F(bo, busy_bo_rotated_behind_idle_ones)
+{
+	uint64_t n = 16, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	uint32_t h[3];
+	char want[16];
+	long busy;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h[i]));
+		ASSERT_EQ(0, bosh_fill_bo(self->fd, h[i], n, seed, KEY(h[i]), 0));
+	}
+	ASSERT_EQ(0, bosh_busy(self->fd, h[0], 5000000));
+	snprintf(want, sizeof(want), "%llu", (unsigned long long)n);
+	busy = bosh_stat(0, "skipped_busy_total");
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", want));
+	EXPECT_EQ(busy + 1, bosh_stat(0, "skipped_busy_total"));
+	ASSERT_EQ(0, bosh_info(self->fd, h[1], &info));
+	EXPECT_EQ(n, info.backed_up);
+	busy = bosh_stat(0, "skipped_busy_total");
+	ASSERT_EQ(0, bosh_debugfs_write(0, "shrink", want));
+	EXPECT_EQ(busy, bosh_stat(0, "skipped_busy_total"))
+		TH_LOG("the second scan met the busy BO first again");
+	ASSERT_EQ(0, bosh_info(self->fd, h[2], &info));
+	EXPECT_EQ(n, info.backed_up);
+	ASSERT_EQ(0, bosh_info(self->fd, h[0], &info));
+	EXPECT_EQ(n, info.resident);
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, bosh_check_bo(self->fd, h[i], n, seed, KEY(h[i]), 0));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, bosh_close_bo(self->fd, h[i]));
+}
+
 TEST_F(bo, pinned_and_busy_never_shrunk)
 {
 	uint64_t n = 32, seed = self->seed;
@@ -986,6 +1027,47 @@ TEST_F_TIMEOUT(bo, fatal_signal_stops_a_restore, 600)
 	for (i = 0; i < 100 && bosh_stat(0, "bos") > 0; i++)
 		usleep(100000);
 	EXPECT_EQ(0, bosh_stat(0, "bos"));
+}
+
+/*
+ * Population stops for a fatal signal too: only restores stop for any
+ * signal (populating a zeroed page is cheap), so the fatal check is all
+ * that keeps a dying task from taking a whole large BO's pages first.
+ * A child validates a never-populated BO of its parent's file (the BO
+ * outlives it) and is SIGKILLed once population has begun; the BO must
+ * be left mostly unpopulated. The debug guest only, as above.
+ */
+TEST_F_TIMEOUT(bo, fatal_signal_stops_a_population, 600)
+{
+	uint64_t n = 64 * 1024;	/* 256 MiB */
+	struct drm_bosh_bo_info info;
+	long before;
+	int st, i;
+	uint32_t h;
+	pid_t pid;
+
+	if (access("/sys/kernel/debug/dri/bosh.0/test_hold_lock", W_OK))
+		SKIP(return, "populates too fast to interrupt on this kernel (no test hooks)");
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	before = bosh_stat(0, "pages_resident");
+	fflush(stdout);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		bosh_validate(self->fd, h);
+		_exit(3);
+	}
+	for (i = 0; i < 100000 && bosh_stat(0, "pages_resident") == before; i++)
+		usleep(100);
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &st, 0));
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	TH_LOG("%llu of %llu pages populated before the kill took",
+	       (unsigned long long)info.resident, (unsigned long long)n);
+	EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) TH_LOG("status %#x", st);
+	EXPECT_LT(0, info.resident);
+	EXPECT_GT(n / 2, info.resident);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
 TEST_F(bo, counters_zero_after_close)
@@ -1641,7 +1723,7 @@ TEST_F(bo, signal_while_waiting_for_the_lock)
 	char id[32], page[BOSH_PAGE];
 	struct held_fault hf;
 	uint32_t h, key = next_serial();
-	unsigned int i, eintr = 0, calls = 0;
+	unsigned int i, eintr = 0, calls;
 	pthread_t t;
 	long bo_id;
 
@@ -1665,6 +1747,7 @@ TEST_F(bo, signal_while_waiting_for_the_lock)
 	EXPECT_EQ(-ENOENT, bosh_debugfs_write(0, "test_hold_lock", "4000000000"));
 	ASSERT_EQ(0, bosh_debugfs_write(0, "test_hold_lock", id));
 	EXPECT_EQ(-EBUSY, bosh_debugfs_write(0, "test_hold_lock", id));
+	calls = 0;
 	{
 		struct drm_bosh_bo_info in = { .handle = h };
 		struct drm_bosh_bo_validate va = { .handle = h };

@@ -6,12 +6,22 @@
  * stressors beside them, all five fault points of both devices firing at
  * a low rate in the test's own tasks and in kswapd, a signal storm on the
  * restoring workers, two workers per device, and debugfs shrink, evict
- * and drop_caches from the side. Then it proves it had teeth: the
- * shrinker was called by kswapd, by direct reclaim, by debugfs and by
- * drop_caches; pages were backed up, written to swap and restored; every
- * fault point fired; real signals (not the fault point) interrupted
- * restores; and it shows what was kept: no page wrong, every retained BO
- * of either model read back whole, no OOM kill, no BO left after the clients closed.
+ * and drop_caches from the side. The random phase validates, reads,
+ * rewrites through BO_RW and through mappings (new generations), reads
+ * through mappings, and turns DONTNEED BOs WILLNEED again, reading back
+ * those retained; it makes at least MIN_RANDOM_OPS calls per worker.
+ * Then it proves it had teeth: the shrinker was called by kswapd, by
+ * direct reclaim, by debugfs and by drop_caches; on each device pages
+ * were scanned by kswapd, backed up, purged and restored, and store pages
+ * sat in swap as the final check began, with pswpin growing over it;
+ * every fault point fired, one at least in kswapd's own context; real
+ * signals (not the fault point) interrupted restores; each device's
+ * workers saw EINTR, EIO and ENOMEM no more often than fail_restore_intr,
+ * fail_restore and fail_alloc fired there (no other errno is retried),
+ * and a SIGBUS only where a fault fired, the page then read back right.
+ * And it shows what was kept: no page wrong, the final check read
+ * exactly every page of every retained BO of either model, no OOM kill,
+ * no BO left after the clients closed.
  * The run's lifecycle checks (gauges zero, unload, kmemleak) and vm-run's
  * splat scan follow it.
  *
@@ -381,7 +391,9 @@ FIXTURE_TEARDOWN(mission)
 
 TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 {
-	long before[DEVICES][NCOUNTERS], grew[NCOUNTERS] = { 0 };
+	long before[DEVICES][NCOUNTERS], grew[NCOUNTERS] = { 0 }, grew_dev[DEVICES][NCOUNTERS];
+	struct workload_counts dsum[DEVICES] = { 0 };
+	long kswapd_fires;
 	long vm_before[NVM_EVENTS], vm_grew[NVM_EVENTS];
 	long fired[NPOINTS] = { 0 }, fired_dev[DEVICES][NPOINTS];
 	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
@@ -425,6 +437,8 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 	stress = start_stress_ng(ram, 3600);
 	ASSERT_LT(0, stress);
 	/* The fault points fire in this test's tasks and kswapd's only. */
+	kswapd_fires = bosh_read_long(BOSH_DEBUGFS "/faults_in_kswapd");
+	ASSERT_LE(0, kswapd_fires);
 	ASSERT_EQ(0, arm_faults(1, "4"));
 	ASSERT_EQ(0, make_it_fail(getpid(), 1));
 	for (i = 0; i < self->nkswapd; i++)
@@ -481,9 +495,24 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 			    (WIFSIGNALED(st) && WTERMSIG(st) == SIGINT));
 	}
 
+	kswapd_fires = bosh_read_long(BOSH_DEBUGFS "/faults_in_kswapd") - kswapd_fires;
 	for (k = 0; k < WORKERS; k++) {
-		struct workload_counts *n = &res->n[k];
+		struct workload_counts *n = &res->n[k], *d = &dsum[k % DEVICES];
 
+		d->enomem += n->enomem;
+		d->eintr += n->eintr;
+		d->eio += n->eio;
+		d->swapped_at_check = n->swapped_at_check > d->swapped_at_check ?
+				      n->swapped_at_check : d->swapped_at_check;
+		d->pswpin_check += n->pswpin_check;
+		sum.random_pages += n->random_pages;
+		sum.final_pages += n->final_pages;
+		sum.mmap_writes += n->mmap_writes;
+		sum.willneed_read += n->willneed_read;
+		sum.sigbus_reread += n->sigbus_reread;
+		/* A floor on the random phase's work, per worker. */
+		EXPECT_LE(MIN_RANDOM_OPS, n->ops) TH_LOG("worker %d made %llu random calls", k,
+							 (unsigned long long)n->ops);
 		sum.ops += n->ops;
 		sum.bad += n->bad;
 		sum.pages_verified += n->pages_verified;
@@ -498,8 +527,10 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 	}
 	for (dev = 0; dev < DEVICES; dev++) {
 		EXPECT_EQ(0, workload_bos_after_close(dev));
-		for (i = 0; i < NCOUNTERS; i++)
-			grew[i] += bosh_stat(dev, counters[i]) - before[dev][i];
+		for (i = 0; i < NCOUNTERS; i++) {
+			grew_dev[dev][i] = bosh_stat(dev, counters[i]) - before[dev][i];
+			grew[i] += grew_dev[dev][i];
+		}
 	}
 	for (i = 0; i < NVM_EVENTS; i++)
 		vm_grew[i] = bosh_vmstat(vm_events[i]) - vm_before[i];
@@ -508,10 +539,19 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 	       (unsigned long)sum.ops, sum.retained, sum.nbos, sum.shmem_retained,
 	       (unsigned long)sum.pages_verified * BOSH_PAGE, (unsigned long)sum.pages_verified,
 	       (unsigned long)sum.bad, (unsigned long)sum.sigbus_injected);
-	TH_LOG("retried: %lu ENOMEM, %lu EINTR, %lu EIO", (unsigned long)sum.enomem,
-	       (unsigned long)sum.eintr, (unsigned long)sum.eio);
+	TH_LOG("random phase: %lu pages verified, %lu mmap rewrites, %lu WILLNEED read back; final check: %lu pages of %lu retained; %lu SIGBUS pages read again",
+	       (unsigned long)sum.random_pages, (unsigned long)sum.mmap_writes,
+	       (unsigned long)sum.willneed_read, (unsigned long)sum.final_pages,
+	       (unsigned long)retained_pages, (unsigned long)sum.sigbus_reread);
+	for (dev = 0; dev < DEVICES; dev++)
+		TH_LOG("bosh.%d: retried %lu ENOMEM, %lu EINTR, %lu EIO; %ld store pages in swap as the check began, pswpin +%ld over it",
+		       dev, (unsigned long)dsum[dev].enomem, (unsigned long)dsum[dev].eintr,
+		       (unsigned long)dsum[dev].eio, (long)dsum[dev].swapped_at_check,
+		       (long)dsum[dev].pswpin_check);
 	for (i = 0; i < NCOUNTERS; i++)
-		TH_LOG("%s +%ld", counters[i], grew[i]);
+		TH_LOG("%s +%ld (bosh.0 +%ld, bosh.1 +%ld)", counters[i], grew[i],
+		       grew_dev[0][i], grew_dev[1][i]);
+	TH_LOG("fault points fired in kswapd: %ld", kswapd_fires);
 	for (i = 0; i < NPOINTS; i++)
 		TH_LOG("%s fired %ld (bosh.0 %ld, bosh.1 %ld)", points[i], fired[i],
 		       fired_dev[0][i], fired_dev[1][i]);
@@ -524,7 +564,12 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 	EXPECT_EQ(0, failed);
 	EXPECT_EQ(0, sum.bad);
 	EXPECT_EQ(WORKERS * (2 * ram / WORKERS / (BO_PAGES * BOSH_PAGE)), sum.nbos);
-	EXPECT_LE(retained_pages, sum.pages_verified);
+	/* The final check read every page of every retained BO, once. */
+	EXPECT_EQ(retained_pages, sum.final_pages);
+	/* The random phase worked, through mappings and madvise too. */
+	EXPECT_LT(0, sum.random_pages);
+	EXPECT_LT(0, sum.mmap_writes);
+	EXPECT_LT(0, sum.willneed_read);
 	/* Both backing models kept content through all of it. */
 	EXPECT_LT(0, sum.shmem_retained);
 	EXPECT_LT(sum.shmem_retained, sum.retained);
@@ -546,6 +591,27 @@ TEST_F_TIMEOUT(mission, reclaim_faults_signals_two_devices, 3000)
 		EXPECT_LT(0, fired[i]) TH_LOG("%s never fired", points[i]);
 	}
 	EXPECT_LT(fired[4], grew[11]) TH_LOG("no restore was interrupted by a signal");
+	/* At least one point fired in kswapd's own context. */
+	EXPECT_LT(0, kswapd_fires);
+	for (dev = 0; dev < DEVICES; dev++) {
+		/* Each device, not only the sum, met reclaim, purge and restore. */
+		EXPECT_LT(0, grew_dev[dev][0]) TH_LOG("bosh.%d: no kswapd scan", dev);
+		EXPECT_LT(0, grew_dev[dev][5]) TH_LOG("bosh.%d: nothing backed up", dev);
+		EXPECT_LT(0, grew_dev[dev][7]) TH_LOG("bosh.%d: nothing restored", dev);
+		EXPECT_LT(0, grew_dev[dev][8]) TH_LOG("bosh.%d: nothing purged", dev);
+		/* Pages in swap as the check began, read back from the device. */
+		EXPECT_LT(0, dsum[dev].swapped_at_check);
+		EXPECT_LT(0, dsum[dev].pswpin_check);
+		/*
+		 * No errno but the injected ones: EINTR only from
+		 * fail_restore_intr (real signals restart, SA_RESTART),
+		 * EIO only from fail_restore, ENOMEM only from fail_alloc
+		 * (swap had room: admission refused nothing).
+		 */
+		EXPECT_GE(fired_dev[dev][4], (long)dsum[dev].eintr) TH_LOG("bosh.%d", dev);
+		EXPECT_GE(fired_dev[dev][3], (long)dsum[dev].eio) TH_LOG("bosh.%d", dev);
+		EXPECT_GE(fired_dev[dev][0], (long)dsum[dev].enomem) TH_LOG("bosh.%d", dev);
+	}
 	EXPECT_LT(0, sum.sigbus_injected + sum.eio);
 	/* The side's debugfs triggers ran, and an evict failed only by injection. */
 	EXPECT_LT(0, side.shrinks);

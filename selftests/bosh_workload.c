@@ -159,27 +159,39 @@ void workload_sigbus_handler(void)
 	sigaction(SIGBUS, &sa, NULL);
 }
 
+/* Map BO @i once: the mapping is kept until the final check. */
+static int map_bo(struct workload *w, uint32_t i)
+{
+	struct bo_model *b = &w->bo[i];
+
+	if (b->map)
+		return 0;
+	b->map = bosh_mmap(w->fd, b->handle, BO_PAGES * BOSH_PAGE, MAP_SHARED);
+	if (b->map == MAP_FAILED) {
+		b->map = NULL;
+		return -errno;
+	}
+	return 0;
+}
+
 /* Check a few pages through the mapping; faults restore them. */
 static int do_mmap_check(struct workload *w, uint32_t i, uint64_t *s)
 {
 	struct bo_model *b = &w->bo[i];
-	int k;
+	volatile uint64_t p = 0;
+	int k, ret;
 
-	if (!b->map) {
-		b->map = bosh_mmap(w->fd, b->handle, BO_PAGES * BOSH_PAGE, MAP_SHARED);
-		if (b->map == MAP_FAILED) {
-			b->map = NULL;
-			return -errno;
-		}
-	}
+	ret = map_bo(w, i);
+	if (ret)
+		return ret;
 	sigbus_armed = 1;
 	if (sigsetjmp(sigbus_jmp, 1)) {
 		sigbus_armed = 0;
+		w->sigbus_page = p;
 		return -EFAULT;		/* SIGBUS: purged, or an injected failure */
 	}
 	for (k = 0; k < 8; k++) {
-		uint64_t p = workload_rnd(s) % BO_PAGES;
-
+		p = workload_rnd(s) % BO_PAGES;
 		if (bosh_pattern_check_at(b->map + p * BOSH_PAGE, p, 1, w->seed, i, b->gen))
 			w->n.bad++;
 		else
@@ -187,6 +199,104 @@ static int do_mmap_check(struct workload *w, uint32_t i, uint64_t *s)
 	}
 	sigbus_armed = 0;
 	return 0;
+}
+
+/*
+ * Read page @p of BO @i through its mapping again after an excused
+ * SIGBUS: the fault that failed must not have cost the page. Another
+ * SIGBUS is excused only if a fault fired on the device meanwhile.
+ */
+static int reread_page(struct workload *w, uint32_t i, uint64_t p)
+{
+	struct bo_model *b = &w->bo[i];
+	volatile int tries = 0;
+	volatile long injected = sigbus_faults_fired(w->dev);
+
+	sigbus_armed = 1;
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		if (sigbus_faults_fired(w->dev) == injected || ++tries > RETRY_MAX) {
+			sigbus_armed = 0;
+			return -EFAULT;
+		}
+		injected = sigbus_faults_fired(w->dev);
+	}
+	if (bosh_pattern_check_at(b->map + p * BOSH_PAGE, p, 1, w->seed, i, b->gen)) {
+		w->n.bad++;
+	} else {
+		w->n.pages_verified++;
+		w->n.sigbus_reread++;
+	}
+	sigbus_armed = 0;
+	return 0;
+}
+
+/*
+ * Rewrite BO @i whole through its mapping, with a new generation. A
+ * SIGBUS part way (an injected fault) leaves pages of both generations:
+ * the whole write is made again, so the BO ends in the new one.
+ */
+static int do_mmap_write(struct workload *w, uint32_t i)
+{
+	struct bo_model *b = &w->bo[i];
+	volatile int tries = 0;
+	volatile long injected;
+	int ret;
+
+	if (b->dontneed)
+		return 0;
+	ret = map_bo(w, i);
+	if (ret)
+		return ret;
+	b->gen++;
+	injected = sigbus_faults_fired(w->dev);
+	sigbus_armed = 1;
+	if (sigsetjmp(sigbus_jmp, 1)) {
+		if (!w->retry_eio || sigbus_faults_fired(w->dev) == injected ||
+		    ++tries > RETRY_MAX) {
+			sigbus_armed = 0;
+			return -EFAULT;
+		}
+		w->n.sigbus_injected++;
+		injected = sigbus_faults_fired(w->dev);
+	}
+	bosh_pattern_fill(b->map, BO_PAGES, w->seed, i, b->gen);
+	sigbus_armed = 0;
+	w->n.mmap_writes++;
+	return 0;
+}
+
+/*
+ * DONTNEED -> WILLNEED under pressure: a DONTNEED BO is madvised
+ * WILLNEED again; a WILLNEED one goes DONTNEED and at once WILLNEED
+ * again (reclaim purges DONTNEED BOs first, so a longer window would
+ * rarely leave one to read). Either way, if it was retained, every page
+ * must read back as it was; if not, it is purged, its content gone, and
+ * is treated as the DONTNEED BOs are from then on.
+ */
+static int do_madvise_flip(struct workload *w, uint32_t i)
+{
+	struct bo_model *b = &w->bo[i];
+	uint64_t before;
+	uint32_t r;
+	int ret;
+
+	if (w->all_willneed)
+		return 0;
+	if (!b->dontneed) {
+		ret = bosh_madvise(w->fd, b->handle, BOSH_MADV_DONTNEED, NULL);
+		if (ret)
+			return ret;
+		b->dontneed = 1;
+	}
+	ret = bosh_madvise(w->fd, b->handle, BOSH_MADV_WILLNEED, &r);
+	if (ret || !r)
+		return ret;
+	b->dontneed = 0;
+	before = w->n.pages_verified;
+	ret = retry(w, do_check(w, i), do_check, i);
+	if (!ret && w->n.pages_verified == before + BO_PAGES)
+		w->n.willneed_read++;
+	return ret;
 }
 
 static int bo_purged(struct workload *w, uint32_t i)
@@ -272,7 +382,7 @@ static int random_op(struct workload *w, uint32_t i, uint64_t *s)
 	long injected;
 	int ret;
 
-	switch (workload_rnd(s) % 4) {
+	switch (workload_rnd(s) % 6) {
 	case 0:
 		return retry(w, do_validate(w, i), do_validate, i);
 	case 1:
@@ -282,14 +392,19 @@ static int random_op(struct workload *w, uint32_t i, uint64_t *s)
 		ret = do_mmap_check(w, i, s);
 		/*
 		 * A SIGBUS on a live BO is allowed only where a restore or an
-		 * allocation was made to fail meanwhile.
+		 * allocation was made to fail meanwhile, and the page must
+		 * then read back right.
 		 */
 		if (ret == -EFAULT && !(w->bo[i].dontneed && bo_purged(w, i)) &&
 		    w->retry_eio && sigbus_faults_fired(w->dev) > injected) {
 			w->n.sigbus_injected++;
-			ret = 0;
+			ret = reread_page(w, i, w->sigbus_page);
 		}
 		return ret;
+	case 3:
+		return do_mmap_write(w, i);
+	case 4:
+		return do_madvise_flip(w, i);
 	default:
 		if (w->bo[i].dontneed)
 			return 0;
@@ -316,7 +431,8 @@ int workload_run(struct workload *w)
 	uint32_t i;
 	int ret;
 
-	while (time(NULL) < end) {
+	while (time(NULL) < end ||
+	       (w->n.ops < MIN_RANDOM_OPS && time(NULL) < end + 2 * (time_t)w->seconds)) {
 		i = workload_rnd(&s) % w->nbos;
 		ret = random_op(w, i, &s);
 		if (handle_result(w, i, ret))
@@ -324,11 +440,17 @@ int workload_run(struct workload *w)
 		w->n.ops++;
 	}
 	progress(w, "random phase over", w->nbos, end - w->seconds);
+	w->n.random_pages = w->n.pages_verified;
 	w->retry_eio = 1;	/* the final check may still meet injected faults */
 	if (w->checking)
 		*w->checking = 1;
+	/* What the final check's restores can bring back from swap. */
+	w->n.swapped_at_check = bosh_stat(w->dev, "store_pages") -
+				bosh_stat(w->dev, "store_unwritten");
+	w->n.pswpin_check = -bosh_vmstat("pswpin");
 	end = time(NULL);
 	for (i = 0; i < w->nbos; i++) {
+		uint64_t before = w->n.pages_verified;
 		uint32_t r;
 
 		if (i && !(i % 16))
@@ -353,6 +475,8 @@ int workload_run(struct workload *w)
 		}
 		w->n.retained += r;
 		w->n.shmem_retained += r && bo_model_flags(i);
+		if (r)
+			w->n.final_pages += w->n.pages_verified - before;
 		/*
 		 * A checked BO is let go: the rest of the check then restores
 		 * into memory it frees rather than backing up what it just read.
@@ -364,6 +488,7 @@ int workload_run(struct workload *w)
 		if (ret)
 			return ret;
 	}
+	w->n.pswpin_check += bosh_vmstat("pswpin");
 	workload_report(w);
 	return w->n.bad ? -EBADMSG : 0;
 }
@@ -373,11 +498,15 @@ void workload_report(const struct workload *w)
 {
 	const struct workload_counts *n = &w->n;
 
-	printf("# bosh.%d: %llu ops, %u/%u BOs retained (%u shmem-native), %llu purged seen, %llu SIGBUS on injected faults, %llu pages verified, %llu bad pages, retried %llu ENOMEM %llu EINTR %llu EIO\n",
+	printf("# bosh.%d: %llu ops, %u/%u BOs retained (%u shmem-native), %llu purged seen, %llu SIGBUS on injected faults (%llu pages read again), %llu pages verified (%llu in the random phase, %llu in the final check), %llu mmap rewrites, %llu WILLNEED read back, %llu bad pages, retried %llu ENOMEM %llu EINTR %llu EIO; swapped store pages %lld and pswpin +%lld over the check\n",
 	       w->dev, (unsigned long long)n->ops, n->retained, n->nbos, n->shmem_retained,
 	       (unsigned long long)n->purged_seen, (unsigned long long)n->sigbus_injected,
-	       (unsigned long long)n->pages_verified, (unsigned long long)n->bad,
+	       (unsigned long long)n->sigbus_reread,
+	       (unsigned long long)n->pages_verified, (unsigned long long)n->random_pages,
+	       (unsigned long long)n->final_pages, (unsigned long long)n->mmap_writes,
+	       (unsigned long long)n->willneed_read, (unsigned long long)n->bad,
 	       (unsigned long long)n->enomem, (unsigned long long)n->eintr,
-	       (unsigned long long)n->eio);
+	       (unsigned long long)n->eio, (long long)n->swapped_at_check,
+	       (long long)n->pswpin_check);
 	fflush(stdout);
 }

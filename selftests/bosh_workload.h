@@ -21,6 +21,11 @@
 #define FAULT_TIMES	100000000L
 /* Calls retried after an injected or interrupted failure, at most. */
 #define RETRY_MAX	1000
+/*
+ * The random phase makes at least this many calls, for up to three times
+ * its time: a run slowed down until it does nothing must not pass.
+ */
+#define MIN_RANDOM_OPS	16
 
 struct bo_model {
 	uint32_t handle;
@@ -34,17 +39,30 @@ struct bo_model {
  * @ops: calls of the random phase
  * @purged_seen: calls that found a DONTNEED BO purged
  * @sigbus_injected: SIGBUS of a mapping where a fault was injected
+ * @sigbus_reread: of those, faulting pages read again, and right
  * @bad: pages whose content was wrong
  * @pages_verified: pages whose content was checked and right
+ * @random_pages: of @pages_verified, those of the random phase
+ * @final_pages: of @pages_verified, those of the final check: every
+ *	page of every retained BO, once
+ * @mmap_writes: BOs rewritten whole through their mapping, with a new
+ *	generation, in the random phase
+ * @willneed_read: DONTNEED BOs madvised WILLNEED again in the random
+ *	phase, found retained and read back right
  * @enomem, @eintr, @eio: failed calls retried, by errno
+ * @swapped_at_check: the device's store pages written to swap
+ *	(store_pages - store_unwritten) as the final check began
+ * @pswpin_check: the guest's pswpin growth over the final check
  * @retained: BOs retained at the end, of @nbos
  * @shmem_retained: of @retained, the shmem-native ones (every odd BO
  *	is; the others use the copy model)
  * @nbos: BOs the worker made
  */
 struct workload_counts {
-	uint64_t ops, purged_seen, sigbus_injected, bad, pages_verified;
+	uint64_t ops, purged_seen, sigbus_injected, sigbus_reread, bad, pages_verified;
+	uint64_t random_pages, final_pages, mmap_writes, willneed_read;
 	uint64_t enomem, eintr, eio;
+	int64_t swapped_at_check, pswpin_check;
 	uint32_t retained, shmem_retained, nbos;
 };
 
@@ -58,6 +76,7 @@ struct workload {
 	int retry_eio;		/* faults injected: retry restores */
 	int all_willneed;	/* no BO is madvised DONTNEED */
 	volatile int *checking;	/* if set, made 1 when the final check starts */
+	uint64_t sigbus_page;	/* the page of the last mapping access that faulted */
 	struct workload_counts n;
 };
 
