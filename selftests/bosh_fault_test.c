@@ -179,6 +179,33 @@ TEST_F(store_fault, backup_failure_is_partial_and_loses_nothing)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/*
+ * A backup failure stops the BO it hit, not the pass: evict goes on to
+ * the next BO and backs it up whole, then reports the failure. A is
+ * used first, so the walk meets it first, and its first copy fails.
+ */
+TEST_F(store_fault, backup_failure_moves_on_to_the_next_bo)
+{
+	uint64_t n = 32, seed = self->seed;
+	struct drm_bosh_bo_info info;
+	uint32_t ka, kb, a, b;
+
+	a = chunked_bo(_metadata, self->fd, n, seed, &ka);
+	b = chunked_bo(_metadata, self->fd, n, seed, &kb);
+	ASSERT_EQ(0, fault_arm("fail_backup", 1, 1));
+	EXPECT_EQ(-ENOMEM, bosh_debugfs_write(0, "evict", "1"));
+	fault_disarm("fail_backup");
+	ASSERT_EQ(0, bosh_info(self->fd, a, &info));
+	EXPECT_EQ(0, info.backed_up);
+	EXPECT_EQ(n, info.resident);
+	ASSERT_EQ(0, bosh_info(self->fd, b, &info));
+	EXPECT_EQ(n, info.backed_up) TH_LOG("the pass stopped at the failed BO");
+	EXPECT_EQ(0, bosh_check_bo(self->fd, a, n, seed, ka, 0));
+	EXPECT_EQ(0, bosh_check_bo(self->fd, b, n, seed, kb, 0));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, a));
+	EXPECT_EQ(0, bosh_close_bo(self->fd, b));
+}
+
 TEST_F(store_fault, backup_failure_in_reclaim_shrink)
 {
 	uint64_t n = 128, seed = self->seed;

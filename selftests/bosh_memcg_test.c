@@ -538,6 +538,40 @@ TEST_F(memcg, memory_reclaim_scans_only_that_memcg)
 }
 
 /*
+ * While shrinker_enabled is 0 the count says 0 for every memcg, not
+ * SHRINK_EMPTY: the mm would clear the memcg's shrinker bit, which only
+ * a new group sets again, and the memcg's reclaim would never reach its
+ * BOs after the shrinker is enabled. A memory.reclaim of a while
+ * disabled, then one after enabling, must scan a's BOs.
+ */
+TEST_F(memcg, disabled_shrinker_keeps_the_memcg_reachable)
+{
+	long memcg_scans;
+	struct client_report ra;
+	int ret;
+
+	self->ca = (struct client){ .cg = self->a, .id = 1, .nbos = 8, .bo_mib = 2,
+				    .seed = self->seed };
+	ASSERT_EQ(0, client_start(&self->ca, &ra));
+	ASSERT_EQ(0, bosh_sysfs_write(0, "shrinker_enabled", "0"));
+	cg_write(self->a, "memory.reclaim", "8M");
+	ret = bosh_sysfs_write(0, "shrinker_enabled", "1");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, client_ask(&self->ca, 'r', &ra));
+	EXPECT_EQ(0, ra.backed_up);
+	memcg_scans = bosh_stat(0, "scans_memcg_total");
+	cg_write(self->a, "memory.reclaim", "8M");
+	ASSERT_EQ(0, client_ask(&self->ca, 'r', &ra));
+	TH_LOG("after enabling: scans_memcg_total +%ld, %ld pages backed up",
+	       bosh_stat(0, "scans_memcg_total") - memcg_scans, ra.backed_up);
+	EXPECT_LT(memcg_scans, bosh_stat(0, "scans_memcg_total"));
+	EXPECT_LT(0, ra.backed_up);
+	ASSERT_EQ(0, client_check(&self->ca, &ra));
+	EXPECT_EQ(0, ra.bad);
+	EXPECT_EQ(EXIT_OK, client_end(&self->ca));
+}
+
+/*
  * With memory.swap.max 0 nothing of the cgroup's may go to swap: its
  * DONTNEED BOs are purged, its WILLNEED BOs are never backed up, and the
  * client gets ENOMEM from its own BO calls; nobody is OOM-killed.

@@ -441,7 +441,10 @@ int workload_run(struct workload *w)
 	}
 	progress(w, "random phase over", w->nbos, end - w->seconds);
 	w->n.random_pages = w->n.pages_verified;
-	w->retry_eio = 1;	/* the final check may still meet injected faults */
+	/*
+	 * The final check keeps the random phase's retry policy: where no
+	 * fault is armed, an ENOMEM, EIO or EINTR of a restore fails it.
+	 */
 	if (w->checking)
 		*w->checking = 1;
 	/* What the final check's restores can bring back from swap. */
