@@ -641,6 +641,68 @@ TEST_F(fault, fail_nth_sweep_create)
 	EXPECT_EQ(bos, bosh_stat(0, "bos"));
 }
 
+/*
+ * A CPU fault under fail-nth. Every failure on the fault's way (the
+ * restore's page, the store's read, the page table vmf_insert_pfn()
+ * allocates) must be a SIGBUS, never VM_FAULT_OOM: that would leak to
+ * the #PF handler, which warns ("VM_FAULT_OOM leaked out", a splat to
+ * scripts/splat-scan) and retries. Each step maps the BO, backed up
+ * whole, at a 2 MiB region of its own, so the page table of its first
+ * fault is new; an anchor page in the same 1 GiB region keeps the
+ * levels above it, whose failures are the core mm's own VM_FAULT_OOM.
+ * A faulting page then reads back right.
+ */
+TEST_F(fault, fail_nth_sweep_mmap_fault)
+{
+	const uintptr_t gib = 1UL << 30, region = 2UL << 20;
+	uint64_t n = 16, seed = self->seed;
+	uint32_t key, h = chunked_bo(_metadata, self->fd, n, seed, &key);
+	struct drm_bosh_bo_mmap_offset o = { .handle = h };
+	struct sigaction sa = { .sa_handler = fault_sigbus }, old;
+	int nth, failed = 0;
+	volatile int sigbus;
+	bool fired = true;
+	uintptr_t base;
+	char *res, *map;
+
+	ASSERT_EQ(0, bosh_ioctl(self->fd, DRM_IOCTL_BOSH_BO_MMAP_OFFSET, &o));
+	res = mmap(NULL, 2 * gib, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	ASSERT_NE(MAP_FAILED, res);
+	base = ((uintptr_t)res + gib - 1) & ~(gib - 1);
+	ASSERT_EQ((void *)base, mmap((void *)base, BOSH_PAGE, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
+	*(volatile char *)base = 1;
+	sigaction(SIGBUS, &sa, &old);
+	for (nth = 1; nth < 400 && fired; nth++) {
+		ASSERT_EQ(0, bosh_debugfs_write(0, "evict", "1"));
+		map = mmap((void *)(base + nth * region), n * BOSH_PAGE, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_FIXED, self->fd, o.offset);
+		ASSERT_EQ((void *)(base + nth * region), map);
+		sigbus = 0;
+		bosh_core_faults_all_gfp(1);
+		ASSERT_EQ(0, fail_nth(nth));
+		if (sigsetjmp(fault_jmp, 1))
+			sigbus = 1;
+		else
+			(void)*(volatile char *)(map + 5 * BOSH_PAGE);
+		fired = fail_nth_fired();
+		bosh_core_faults_all_gfp(0);
+		if (sigbus) {
+			failed++;
+			EXPECT_TRUE(fired) TH_LOG("nth %d: SIGBUS with no injected failure", nth);
+		}
+		EXPECT_EQ(0, bosh_pattern_check_at(map + 5 * BOSH_PAGE, 5, 1, seed, key, 0))
+			TH_LOG("nth %d", nth);
+		munmap(map, n * BOSH_PAGE);
+	}
+	sigaction(SIGBUS, &old, NULL);
+	TH_LOG("mmap fault: %d fault sites, %d of them gave SIGBUS", nth - 2, failed);
+	EXPECT_LT(0, failed);
+	EXPECT_FALSE(fired);
+	munmap(res, 2 * gib);
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 TEST_F(fault, fail_nth_sweep_validate_and_rw)
 {
 	static char rw_buf[16 * BOSH_PAGE];
