@@ -642,15 +642,17 @@ TEST_F(fault, fail_nth_sweep_create)
 }
 
 /*
- * A CPU fault under fail-nth. Every failure on the fault's way (the
- * restore's page, the store's read, the page table vmf_insert_pfn()
- * allocates) must be a SIGBUS, never VM_FAULT_OOM: that would leak to
- * the #PF handler, which warns ("VM_FAULT_OOM leaked out", a splat to
- * scripts/splat-scan) and retries. Each step maps the BO, backed up
- * whole, at a 2 MiB region of its own, so the page table of its first
- * fault is new; an anchor page in the same 1 GiB region keeps the
- * levels above it, whose failures are the core mm's own VM_FAULT_OOM.
- * A faulting page then reads back right.
+ * A CPU fault under fail-nth: a failure on the fault's way (the restore's
+ * page, the store's read, the page table vmf_insert_pfn() allocates)
+ * gives SIGBUS only where one was injected, and the page then reads back
+ * right. Each step maps the BO, backed up whole, at a 2 MiB region of
+ * its own, so that its first fault allocates a page table; an anchor
+ * page in the same 1 GiB region keeps the levels above it. The core mm
+ * preallocates that table before the fault handler runs, and its own
+ * failure there is a VM_FAULT_OOM that it retries ("VM_FAULT_OOM leaked
+ * out" in the log): so bosh's conversion of vmf_insert_pfn()'s
+ * VM_FAULT_OOM to SIGBUS, met at another step, looks the same from here,
+ * and no mutant of it is killed by this test.
  */
 TEST_F(fault, fail_nth_sweep_mmap_fault)
 {
