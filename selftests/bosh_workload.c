@@ -432,7 +432,7 @@ int workload_run(struct workload *w)
 	int ret;
 
 	while (time(NULL) < end ||
-	       (w->n.ops < MIN_RANDOM_OPS && time(NULL) < end + 2 * (time_t)w->seconds)) {
+	       (w->n.ops < MIN_RANDOM_OPS && time(NULL) < end + 19 * (time_t)w->seconds)) {
 		i = workload_rnd(&s) % w->nbos;
 		ret = random_op(w, i, &s);
 		if (handle_result(w, i, ret))

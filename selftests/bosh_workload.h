@@ -22,8 +22,9 @@
 /* Calls retried after an injected or interrupted failure, at most. */
 #define RETRY_MAX	1000
 /*
- * The random phase makes at least this many calls, for up to three times
- * its time: a run slowed down until it does nothing must not pass.
+ * The random phase makes at least this many calls, for up to twenty
+ * times its time: a run slowed down until it does nothing must not pass,
+ * and a slow host must not fail it.
  */
 #define MIN_RANDOM_OPS	16
 
