@@ -428,6 +428,42 @@ TEST_F(bo, madvise_willneed_again_keeps_content)
 	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
 }
 
+/*
+ * A reclaim call whose pass takes nothing gets SHRINK_STOP, and the mm
+ * asks no more of it. drop_caches asks a shrinker for twice the pages it
+ * counts, in batches of 128 (SHRINK_BATCH), one call per memcg with a
+ * count: a busy BO of 4096 pages is counted but never taken, so a pass
+ * answering 0 instead would be asked 64 times in the one call. drop_slab()
+ * calls again while the other shrinkers free much (1 to 3 calls seen):
+ * at most 16 scans in all.
+ */
+TEST_F(bo, pass_taking_nothing_stops_the_reclaim_call)
+{
+	const uint64_t n = 4096;
+	uint32_t h, key = next_serial();
+	struct drm_bosh_bo_info info;
+	long scans, skips;
+
+	ASSERT_EQ(0, bosh_create(self->fd, n * BOSH_PAGE, &h));
+	ASSERT_EQ(0, bosh_fill_bo(self->fd, h, n, self->seed, key, 0));
+	ASSERT_EQ(0, bosh_busy(self->fd, h, BOSH_BUSY_MAX_US));
+	ASSERT_LE((long)n, bosh_stat(0, "pages_shrinkable"));
+	scans = bosh_stat(0, "scans_total");
+	skips = bosh_stat(0, "skipped_busy_total");
+	ASSERT_EQ(0, bosh_write_file("/proc/sys/vm/drop_caches", "2"));
+	scans = bosh_stat(0, "scans_total") - scans;
+	skips = bosh_stat(0, "skipped_busy_total") - skips;
+	TH_LOG("drop_caches: %ld scans, %ld busy BOs skipped", scans, skips);
+	EXPECT_LT(0, skips);
+	EXPECT_LE(1, scans);
+	EXPECT_GE(16, scans) TH_LOG("the mm went on asking after a pass took nothing");
+	ASSERT_EQ(0, bosh_info(self->fd, h, &info));
+	EXPECT_EQ(n, info.resident);
+	EXPECT_EQ(0, info.backed_up);
+	/* Closed busy: the fence lives on by itself. */
+	EXPECT_EQ(0, bosh_close_bo(self->fd, h));
+}
+
 /* A shrink as reclaim runs it meets a busy BO and skips it. */
 static void shrink_skips_busy(struct __test_metadata *_metadata)
 {
