@@ -376,13 +376,29 @@ int workload_setup(struct workload *w, uint64_t bytes)
 	return 0;
 }
 
-/* One call of the random phase on BO @i. */
-static int random_op(struct workload *w, uint32_t i, uint64_t *s)
+/* From BO @i on, the first one not DONTNEED, or @i if all are. */
+static uint32_t first_willneed(struct workload *w, uint32_t i)
+{
+	uint32_t k;
+
+	for (k = 0; k < w->nbos; k++)
+		if (!w->bo[(i + k) % w->nbos].dontneed)
+			return (i + k) % w->nbos;
+	return i;
+}
+
+/* The kinds of call of the random phase, random_op()'s cases. */
+#define OP_KINDS	6
+#define OP_MMAP_WRITE	3
+#define OP_MADVISE_FLIP	4
+
+/* One call of kind @kind of the random phase on BO @i. */
+static int random_op(struct workload *w, uint32_t i, unsigned int kind, uint64_t *s)
 {
 	long injected;
 	int ret;
 
-	switch (workload_rnd(s) % 6) {
+	switch (kind) {
 	case 0:
 		return retry(w, do_validate(w, i), do_validate, i);
 	case 1:
@@ -401,9 +417,9 @@ static int random_op(struct workload *w, uint32_t i, uint64_t *s)
 			ret = reread_page(w, i, w->sigbus_page);
 		}
 		return ret;
-	case 3:
+	case OP_MMAP_WRITE:
 		return do_mmap_write(w, i);
-	case 4:
+	case OP_MADVISE_FLIP:
 		return do_madvise_flip(w, i);
 	default:
 		if (w->bo[i].dontneed)
@@ -433,8 +449,22 @@ int workload_run(struct workload *w)
 
 	while (time(NULL) < end ||
 	       (w->n.ops < MIN_RANDOM_OPS && time(NULL) < end + 19 * (time_t)w->seconds)) {
+		unsigned int kind;
+
 		i = workload_rnd(&s) % w->nbos;
-		ret = random_op(w, i, &s);
+		/*
+		 * Every kind once first, so that each worker's floor of calls
+		 * covers them all: a mapped rewrite and a flip on a BO still
+		 * WILLNEED, where both do their work.
+		 */
+		if (w->n.ops < OP_KINDS) {
+			kind = w->n.ops;
+			if (kind == OP_MMAP_WRITE || kind == OP_MADVISE_FLIP)
+				i = first_willneed(w, i);
+		} else {
+			kind = workload_rnd(&s) % OP_KINDS;
+		}
+		ret = random_op(w, i, kind, &s);
 		if (handle_result(w, i, ret))
 			return ret;
 		w->n.ops++;
