@@ -1574,16 +1574,12 @@ TEST_F_TIMEOUT(bo, pin_count_bounded, 900)
 
 /*
  * BO_BUSY fences signal in timer order: a short job after a long one
- * must not make the BO look idle while the long one still runs.
- */
-/*
- * A long fence and a short one on a BO: once the short one signalled,
- * the long one keeps the BO busy and the scan skips it. The long fence
- * starts at 1 s; an attempt counts only if the BO is still busy after
- * the scan, so the fence outlived every check, and a guest that stalled
- * past it tries again with a fence twice as long, up to
- * BOSH_BUSY_MAX_US. A shorter fence that replaced the long one fails
- * every attempt.
+ * must not make the BO look idle while the long one still runs, and the
+ * scan skips the BO. The long fence starts at 1 s; an attempt counts
+ * only if the BO is still busy after the scan, so the fence outlived
+ * every check, and a guest that stalled past it tries again with a
+ * fence twice as long, up to BOSH_BUSY_MAX_US. A shorter fence that
+ * replaced the long one fails every attempt.
  */
 TEST_F(bo, busy_fences_overlap_long_one_keeps_bo_busy)
 {

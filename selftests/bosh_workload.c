@@ -391,6 +391,7 @@ static uint32_t first_willneed(struct workload *w, uint32_t i)
 #define OP_KINDS	6
 #define OP_MMAP_WRITE	3
 #define OP_MADVISE_FLIP	4
+_Static_assert(MIN_RANDOM_OPS >= OP_KINDS, "the floor must cover one call of each kind");
 
 /* One call of kind @kind of the random phase on BO @i. */
 static int random_op(struct workload *w, uint32_t i, unsigned int kind, uint64_t *s)
